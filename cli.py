@@ -1,0 +1,546 @@
+"""aihkg: the AI-in-healthcare knowledge graph on the command line.
+
+This module only parses options and prints; the work is done by `graph`, `queries` and
+`ontology`, which a notebook can call without Click. Each command imports what it uses, so a
+query never loads rdflib, networkx, matplotlib, owlready2 or pySHACL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from graph import __version__
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
+EXPORT_FORMATS = ("turtle", "nt", "jsonld", "xml", "trig", "graphml", "gexf", "cytoscape")
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_TABLE_LIMIT = 200
+
+
+class Options:
+    """Global options, shared by every command through the Click context."""
+
+    def __init__(self, **kw: Any) -> None:
+        self.__dict__.update(kw)
+        self._kg = None
+
+    def kg(self):  # noqa: ANN201 - queries.api.KnowledgeGraph, imported lazily
+        if self._kg is None:
+            from queries.api import KnowledgeGraph
+
+            self._kg = KnowledgeGraph(
+                self.store, data=self.data, data_format=self.data_format, allow_remote=self.allow_remote,
+                allow_service=self.allow_service, timeout=self.timeout, query_dirs=self.queries,
+                note=note,
+            )
+        return self._kg
+
+
+def note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print to stdout, or write atomically to a file."""
+    if output and output != "-":
+        from graph.atomic import atomic_write_bytes
+
+        try:
+            atomic_write_bytes(output, text.encode("utf-8"))
+        except OSError as exc:
+            from graph.errors import DataProblem
+
+            raise DataProblem(f"{output}: cannot write ({exc.strerror})") from None
+        note(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
+    from graph.errors import UsageProblem
+
+    params: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageProblem(f"-p expects KEY=VALUE, got {pair!r}")
+        params.setdefault(key.strip(), []).append(value)
+    return params
+
+
+def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from queries.catalog import Catalog
+
+    try:
+        return [n for n in Catalog(ctx.find_root().params.get("queries") or ()).names() if n.startswith(incomplete)]
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="aihkg")
+@click.option("--store", envvar="AIHKG_STORE", default=None, metavar="SPEC",
+              help="memory (default), rdflib, oxigraph:DIR or sparql:QUERY_URL[,UPDATE_URL]. Env: AIHKG_STORE.")
+@click.option("--data", "data", multiple=True, metavar="FILE",
+              help="Merge your own RDF file before running anything (repeatable).")
+@click.option("--data-format", default=None, metavar="FMT",
+              help="RDF format of --data files when the extension does not say (turtle, nt, nq, trig, xml, jsonld, n3).")
+@click.option("--queries", "queries", multiple=True, metavar="DIR",
+              help="A folder of your own .rq canned queries (repeatable). Env: AIHKG_QUERY_PATH.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+              metavar="SECONDS", help="Stop a query that runs longer than this (0: no limit).")
+@click.option("--allow-remote", is_flag=True, help="Let --data name http(s) URLs (off: nothing is fetched).")
+@click.option("--allow-service", is_flag=True, help="Let queries use SPARQL SERVICE (off: refused before connecting).")
+@click.option("--debug", is_flag=True, help="Show the traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, **kw: Any) -> None:
+    """aihkg: how AI is used in healthcare, what it changes, what holds it back,
+    and which rules and organisations govern it, as a knowledge graph you can query.
+
+    \b
+    Start with:
+      aihkg queries                      list the canned questions
+      aihkg query challenges_by_use_count
+      aihkg describe MHRA
+      aihkg search "algorithmic bias"
+    """
+    ctx.obj = Options(**kw)
+
+
+# ---------------------------------------------------------------------- queries
+
+
+@cli.command("queries")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def list_queries(opts: Options, fmt: str) -> None:
+    """List the canned queries: name, summary and parameters."""
+    import json
+
+    from queries.catalog import Catalog
+
+    catalog = Catalog(opts.queries)
+    entries = list(catalog)
+    if fmt == "json":
+        click.echo(json.dumps([q.as_dict() for q in entries], indent=2))
+        return
+    width = max((len(q.name) for q in entries), default=4)
+    for q in entries:
+        click.echo(f"{q.name.ljust(width)}  {q.summary}")
+        for p in q.params:
+            need = "required" if p.required else (f"default {p.default}" if p.default is not None else "optional")
+            click.echo(f"{'':{width}}    -p {p.name}=<{p.type}>  ({need}) {p.description}")
+    click.echo(f"{len(entries)} queries; run one with: aihkg query NAME [-p KEY=VALUE ...]")
+
+
+@cli.command("query")
+@click.argument("name", shell_complete=_complete_query_names)
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter value (repeatable). Entities may be named by label, acronym, CURIE or IRI.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--show", is_flag=True, help="Print exactly the query text that would run, and stop.")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help=f"Table rows to show (default {DEFAULT_TABLE_LIMIT}; 0 = all). Other formats write all rows.")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE instead of stdout.")
+@click.option("--allow-partial", is_flag=True, help="Exit 0 even when a server reports a truncated answer.")
+@click.pass_obj
+def run_query(opts: Options, name: str, params: tuple[str, ...], fmt: str, show: bool, limit: int | None,
+              output: str | None, allow_partial: bool) -> None:
+    """Run the canned query NAME."""
+    from graph import deadline
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    prepared = kg.prepare(name, _parse_params(params))
+    if show:
+        emit(prepared.text if prepared.text.endswith("\n") else prepared.text + "\n", output)
+        return
+    result = kg.store.query(prepared.text, prepared.form)
+    _print_result(kg, result, fmt, limit, output, allow_partial)
+
+
+@cli.command("sparql")
+@click.argument("file", required=False, metavar="[FILE|-]")
+@click.option("-e", "--expr", "expr", default=None, metavar="TEXT", help="The query text itself.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Table rows to show (0 = all).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
+@click.option("--allow-partial", is_flag=True, help="Exit 0 even when a server reports a truncated answer.")
+@click.pass_obj
+def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limit: int | None,
+               output: str | None, allow_partial: bool) -> None:
+    """Run your own read-only SPARQL (SELECT, ASK, CONSTRUCT, DESCRIBE).
+
+    Give the query as FILE, '-' for stdin, or -e TEXT. aihkg's prefixes (aihkg:, kg:, src:, rdfs:,
+    skos:, dcterms: ...) are declared for you. CONSTRUCT and DESCRIBE print Turtle.
+    """
+    from graph import deadline
+    from graph.errors import DataProblem, UsageProblem
+
+    if (file is None) == (expr is None):
+        raise UsageProblem("give the query as FILE, '-' (stdin) or -e TEXT (exactly one)")
+    if expr is not None:
+        text = expr
+    elif file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(file, encoding="utf-8") as fh:
+                text = fh.read()
+        except FileNotFoundError:
+            raise DataProblem(f"{file}: no such file") from None
+        except UnicodeDecodeError as exc:
+            raise DataProblem(f"{file}: not valid UTF-8 (byte offset {exc.start})") from None
+        except OSError as exc:
+            raise DataProblem(f"{file}: cannot read ({exc.strerror})") from None
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    result = kg.sparql(text)
+    _print_result(kg, result, fmt, limit, output, allow_partial)
+
+
+def _print_result(kg: Any, result: Any, fmt: str, limit: int | None, output: str | None,
+                  allow_partial: bool) -> None:
+    from graph.errors import IncompleteResult
+    from queries.formats import render
+
+    labels = None
+    if fmt in ("table", "md") and result.kind == "select":
+        labels = _labels_for_display(kg, result)
+    shown = DEFAULT_TABLE_LIMIT if limit is None else limit
+    emit(render(result, fmt, labels=labels, limit=shown if fmt in ("table", "md") else None), output)
+    if result.incomplete:
+        if allow_partial:
+            note(f"aihkg: warning: {result.incomplete}; the rows above are incomplete")
+        else:
+            raise IncompleteResult(f"{result.incomplete}; the rows above are incomplete "
+                                   "(raise the server's limit, add LIMIT/OFFSET, or pass --allow-partial)")
+
+
+def _labels_for_display(kg: Any, result: Any) -> dict[str, str]:
+    """Labels for IRI columns that the query did not already label (e.g. ?x with no ?xLabel)."""
+    labelled = {v[: -len("Label")] for v in result.variables if v.endswith("Label")}
+    labelled |= {v[: -len("_label")] for v in result.variables if v.endswith("_label")}
+    iris = []
+    for i, var in enumerate(result.variables):
+        if var in labelled:
+            continue
+        iris.extend(row[i].value for row in result.rows[:DEFAULT_TABLE_LIMIT * 5]
+                    if row[i] is not None and type(row[i]).__name__ == "NamedNode")
+    return kg.labels(iris[:2000]) if iris else {}
+
+
+# ---------------------------------------------------------------------- describe / search
+
+
+@cli.command("describe")
+@click.argument("name_or_iri")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
+    """Everything about one entity, grouped by relation, with its sources."""
+    import json
+
+    from graph import compact, deadline
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    d = kg.describe(name_or_iri)
+    if fmt == "json":
+        body = {
+            "iri": d.iri, "label": d.label, "classes": d.classes, "altLabels": d.alt_labels,
+            "descriptions": d.descriptions,
+            "relations": [{"relation": rel, "direction": direction, "property": prop,
+                           "values": [{"iri": i, "label": t} if i else {"value": t} for i, t in vals]}
+                          for (rel, direction, prop), vals in sorted(d.relations.items())],
+            "sources": d.sources,
+        }
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    lines = [f"{d.label}  ({compact(d.iri)})"]
+    if d.classes:
+        lines.append(f"  a {', '.join(sorted(d.classes))}")
+    if d.alt_labels:
+        lines.append(f"  also known as: {', '.join(d.alt_labels)}")
+    for text in d.descriptions:
+        lines.append("")
+        lines.extend("  " + part for part in _wrap(text, 96))
+    for (rel, direction, _prop), values in sorted(d.relations.items(), key=lambda kv: kv[0][0].lower()):
+        heading = rel if direction == "out" else f"is the object of: {rel}"
+        lines.append("")
+        lines.append(f"{heading}:")
+        for iri, text in values:
+            lines.append(f"  - {text}" + (f"  ({compact(iri)})" if iri else ""))
+    if d.sources:
+        lines.append("")
+        lines.append("sources:")
+        for n, src in enumerate(d.sources, 1):
+            bits = [src.get("title", compact(src["iri"]))]
+            if src.get("publisher"):
+                bits.append(src["publisher"])
+            if src.get("date"):
+                bits.append(src["date"])
+            lines.append(f"  [{n}] " + ", ".join(bits))
+            if src.get("url"):
+                lines.append(f"      {src['url']}")
+    click.echo("\n".join(lines))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(" ".join(text.split()), width) or [""]
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Hits to show (0 = all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def search(opts: Options, text: str, limit: int, fmt: str) -> None:
+    """Entities whose labels, acronyms or descriptions match TEXT, best first."""
+    import json
+
+    from graph import compact, deadline
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    hits = kg.search(text, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps([h.__dict__ for h in hits], indent=2, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo(f"no entity matches '{text}'")
+        return
+    import pyoxigraph as ox
+
+    from graph.stores import Result
+    from queries.formats import render
+
+    rows = [(ox.Literal(f"{h.score:.0f}"), ox.Literal(h.label), ox.Literal(compact(h.iri)),
+             ox.Literal(", ".join(sorted(h.classes))), ox.Literal(f"{h.field}: {h.snippet}")) for h in hits]
+    click.echo(render(Result("select", ["score", "label", "entity", "class", "match"], rows), "table",
+                      limit=0), nl=False)
+
+
+# ---------------------------------------------------------------------- export / validate
+
+
+@cli.command("export")
+@click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default=None,
+              help="Output format (default: from the -o extension, else turtle).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write to FILE (default stdout).")
+@click.option("--inferred", is_flag=True, help="Add the OWL 2 RL closure (owlrl) to the graph.")
+@click.pass_obj
+def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -> None:
+    """Write the whole graph (ontology + data + your --data) to a file or stdout."""
+    from graph import deadline
+    from graph.export import export_bytes, format_for
+
+    fmt = format_for(output, fmt)
+    kg = opts.kg()
+    deadline.start(opts.timeout, "the export")
+    data = export_bytes(kg, fmt, inferred=inferred)
+    deadline.cancel()
+    if output and output != "-":
+        from graph.atomic import atomic_write_bytes
+        from graph.errors import DataProblem
+
+        try:
+            atomic_write_bytes(output, data)
+        except OSError as exc:
+            raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
+        note(f"wrote {output} ({fmt}, {len(data):,} bytes)")
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+@cli.command("validate")
+@click.argument("files", nargs=-1, metavar="[FILE ...]")
+@click.option("--no-reasoner", is_flag=True, help="Skip the OWL consistency check (HermiT, needs Java).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str) -> None:
+    """Check the graph (plus any FILEs) against the SHACL shapes and for OWL consistency.
+
+    Exit 0 when clean, 1 when anything is violated.
+    """
+    import json
+
+    from ontology.validate import validate_graph
+
+    report = validate_graph(list(opts.data) + list(files), data_format=opts.data_format,
+                            allow_remote=opts.allow_remote, reasoner=not no_reasoner)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.text())
+    if not report.ok:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------- stores
+
+
+@cli.command("load")
+@click.argument("files", nargs=-1, metavar="FILE ...")
+@click.option("--refresh-builtin", is_flag=True, help="Replace the store's built-in graph with this version's.")
+@click.pass_obj
+def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
+    """Add RDF files to a persistent Oxigraph store (--store oxigraph:DIR), in bulk."""
+    from graph.errors import UsageProblem
+    from graph.stores import bulk_load, disk_store, refresh_builtin as refresh
+
+    spec = opts.store or os.environ.get("AIHKG_STORE") or "memory"
+    if not spec.startswith("oxigraph:"):
+        raise UsageProblem("`aihkg load` writes to a persistent store: use --store oxigraph:DIR "
+                           "(for memory, pass --data FILE to any command)")
+    if not files and not refresh_builtin:
+        raise UsageProblem("name at least one FILE to load (or --refresh-builtin)")
+    folder = spec.split(":", 1)[1]
+    store = disk_store(folder, write=True, note=note)
+    try:
+        if refresh_builtin:
+            note(f"replacing the built-in graph in {spec} ...")
+            note(f"built-in graph: {refresh(store, folder):,} triples")
+        if files:
+            note(f"adding {len(files)} file(s) to {spec} (nothing else in the store changes)")
+            total = bulk_load(store, files, data_format=opts.data_format, allow_remote=opts.allow_remote,
+                              progress=note)
+            note(f"done: {total:,} triples added to {spec}")
+    finally:
+        store.close()
+
+
+@cli.command("push")
+@click.option("--dry-run", is_flag=True, help="Say what would change, and change nothing.")
+@click.pass_obj
+def push(opts: Options, dry_run: bool) -> None:
+    """Upload the built-in graph to a SPARQL endpoint (--store sparql:QUERY_URL,UPDATE_URL).
+
+    The endpoint's aihkg graph (https://w3id.org/aihkg/graph, or the default graph when
+    AIHKG_SPARQL_GRAPH=default) is replaced; nothing else on the server is touched.
+    """
+    from graph.build import builtin_nquads
+    from graph.errors import UsageProblem
+    from graph.stores import SparqlStore, push_builtin
+
+    kg = opts.kg()
+    store = kg.store
+    if not isinstance(store, SparqlStore):
+        raise UsageProblem("`aihkg push` uploads to a SPARQL endpoint: use --store sparql:QUERY_URL,UPDATE_URL")
+    count = builtin_nquads().count(b"\n")
+    target = f"graph <{store.graph}>" if store.graph else "the default graph"
+    note(f"will replace {target} at {store.update_url} with the built-in graph ({count:,} triples)")
+    if dry_run:
+        note("dry run: nothing sent")
+        return
+    sent = push_builtin(store, progress=note)
+    note(f"done: {sent:,} triples in {target}")
+
+
+@cli.group("cache")
+def cache_group() -> None:
+    """Inspect or clear the cache of the parsed and reasoned built-in graph."""
+
+
+@cache_group.command("info")
+def cache_info() -> None:
+    """Where the cache is and what it holds."""
+    from graph import builtin
+    from graph.cache import cache_dir
+
+    folder = cache_dir()
+    click.echo(f"cache folder: {folder}")
+    click.echo(f"built-in graph key: {builtin.content_hash()[:32]}")
+    if folder.is_dir():
+        for item in sorted(folder.iterdir()):
+            if item.is_file() and not item.name.endswith(".lock"):
+                click.echo(f"  {item.name}  {item.stat().st_size:,} bytes")
+
+
+@cache_group.command("clear")
+def cache_clear() -> None:
+    """Remove every cache entry (they are rebuilt on demand)."""
+    from graph.cache import clear
+
+    click.echo(f"removed {clear()} file(s)")
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; every failure becomes one line on stderr and an exit code (2 usage, 1 data)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    code = 0
+    try:
+        rv = cli.main(args=args, prog_name="aihkg", standalone_mode=False)
+        code = rv if isinstance(rv, int) else 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `aihkg`: help, not an error
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+        code = 0
+    except click.UsageError as exc:
+        where = f"aihkg {exc.ctx.info_name}" if exc.ctx and exc.ctx.parent else "aihkg"
+        _fail(f"{_one_line(exc.format_message())} (see '{where} --help')", 2)
+        code = 2
+    except click.Abort:
+        _fail("aborted", 1)
+        code = 1
+    except click.ClickException as exc:
+        _fail(_one_line(exc.format_message()), exc.exit_code)
+        code = exc.exit_code
+    except BrokenPipeError:
+        code = 0
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
+        except OSError:
+            pass
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+        code = 130
+    except Exception as exc:  # noqa: BLE001 - the boundary where everything becomes one line
+        from graph.errors import AihkgError
+
+        if isinstance(exc, AihkgError):
+            code = exc.exit_code
+            _fail(_one_line(str(exc)), code)
+        elif isinstance(exc, RecursionError):
+            code = 1
+            _fail("the input is nested too deeply to process", code)
+        elif isinstance(exc, MemoryError):
+            code = 1
+            _fail("out of memory", code)
+        else:
+            code = 1
+            _fail(f"internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+                  "(run with --debug for the traceback)", code)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+    finally:
+        from graph.atomic import discard_open_temps
+
+        discard_open_temps()
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"aihkg: error: {message}", err=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Build the graph with rdflib: the built-in ontology and data, plus a user's own files.
+
+rdflib is the API for building, validating and exporting. The query path reads the N-Quads this
+module caches (see graph/stores.py), so a query never has to import rdflib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from graph import builtin, cache
+
+if TYPE_CHECKING:
+    import rdflib
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _parse_builtin() -> "rdflib.Graph":
+    import rdflib
+
+    g = rdflib.Graph()
+    for name, data in builtin.builtin_bytes():
+        g.parse(data=data, format="turtle", publicID=f"https://w3id.org/aihkg/{name}")
+    return g
+
+
+def builtin_nquads() -> bytes:
+    """The built-in graph as sorted N-Quads (all in the default graph), from the cache."""
+
+    def build() -> bytes:
+        g = _parse_builtin()
+        lines = g.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+        return b"".join(sorted(set(lines)))
+
+    return cache.cached("builtin", builtin.content_hash(), build, suffix=".nq")
+
+
+def ox_to_rdflib(term):  # noqa: ANN001, ANN201 - pyoxigraph term in, rdflib term out
+    import pyoxigraph as ox
+    import rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD_STRING:
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def rdflib_to_ox(term):  # noqa: ANN001, ANN201 - rdflib term in, pyoxigraph term out
+    import pyoxigraph as ox
+    import rdflib
+
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def add_quads(ds: "rdflib.Dataset", quads: Iterable) -> None:
+    """Add pyoxigraph quads to an rdflib Dataset, keeping named graphs."""
+    import rdflib
+
+    for q in quads:
+        g = ox_to_rdflib(q.graph_name)
+        target = ds.graph(rdflib.URIRef(str(g))) if g is not None else ds.default_context
+        target.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object)))
+
+
+def load_dataset(data_files: Sequence[str] = (), *, data_format: str | None = None,
+                 allow_remote: bool = False, include_builtin: bool = True) -> "rdflib.Dataset":
+    """The built-in graph (default graph) plus the user's files, as an rdflib Dataset.
+
+    Triples from the user's files join the default graph; quads from TriG or N-Quads files keep
+    their named graphs. The Dataset's default graph is the union, as queries see it.
+    """
+    import pyoxigraph as ox
+    import rdflib
+
+    from graph.files import read_rdf
+
+    ds = rdflib.Dataset(default_union=True)
+    bind_prefixes(ds)
+    if include_builtin:
+        add_quads(ds, ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
+    for location in data_files:
+        add_quads(ds, read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
+    return ds
+
+
+def union_graph(ds: "rdflib.Dataset") -> "rdflib.Graph":
+    """Every triple of every graph in `ds`, as one plain rdflib Graph."""
+    import rdflib
+
+    g = rdflib.Graph()
+    bind_prefixes(g)
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def load_graph(data_files: Sequence[str] = (), **kwargs: object) -> "rdflib.Graph":
+    """The built-in graph plus the user's files, merged into one rdflib Graph."""
+    return union_graph(load_dataset(data_files, **kwargs))  # type: ignore[arg-type]
+
+
+def bind_prefixes(g: "rdflib.Graph") -> None:
+    from graph import PREFIXES
+
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True, replace=True)

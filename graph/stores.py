@@ -1,0 +1,550 @@
+"""Where queries run: one interface over four stores.
+
+- ``memory`` (default): the built-in graph (from the cache) plus ``--data`` files, in an in-memory
+  Oxigraph store. Fast to start; answers are the same as rdflib's (the tests prove it).
+- ``rdflib``: the same content in an rdflib Dataset, queried by rdflib's SPARQL engine.
+- ``oxigraph:DIR``: a persistent Oxigraph store, created on first use with the built-in graph;
+  ``aihkg load`` adds data to it.
+- ``sparql:QUERY_URL[,UPDATE_URL]``: any SPARQL 1.1 endpoint, through the SPARQL protocol.
+
+Every store answers ``query(text, form)`` with a :class:`Result` of pyoxigraph terms, so the
+formatting, the networkx views and the tests treat them all alike. Queries see the union of the
+store's graphs as their default graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph import GRAPH_IRI, builtin
+from graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
+
+BUILTIN_GRAPH = GRAPH_IRI + "/builtin"
+STORE_ENV = "AIHKG_STORE"
+SPARQL_GRAPH_ENV = "AIHKG_SPARQL_GRAPH"
+
+
+@dataclass
+class Result:
+    """A query's answer: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str  # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # pyoxigraph terms or None
+    boolean: bool | None = None
+    triples: list[Any] = field(default_factory=list)  # pyoxigraph Triples
+    incomplete: str | None = None  # why the answer is known to be partial, if it is
+    seconds: float = 0.0
+
+    def dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.variables, row)) for row in self.rows]
+
+
+class Store:
+    """Interface every store implements."""
+
+    name = "store"
+    writable = False
+
+    def query(self, text: str, form: str) -> Result:
+        raise NotImplementedError
+
+    def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Every quad (subject, predicate, object, graph-or-None) the store holds for aihkg."""
+        raise NotImplementedError
+
+    def size(self) -> int:
+        return sum(1 for _ in self.triples())
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- Oxigraph
+
+
+def _ox_result(raw: Any, started: float) -> Result:
+    import pyoxigraph as ox
+
+    if isinstance(raw, ox.QueryBoolean):
+        return Result("ask", boolean=bool(raw), seconds=time.perf_counter() - started)
+    if isinstance(raw, ox.QuerySolutions):
+        variables = [v.value for v in raw.variables]
+        rows = [tuple(sol[v] for v in variables) for sol in raw]
+        return Result("select", variables, rows, seconds=time.perf_counter() - started)
+    return Result("graph", triples=list(raw), seconds=time.perf_counter() - started)
+
+
+class OxigraphStore(Store):
+    """An Oxigraph store, in memory or on disk."""
+
+    def __init__(self, store: Any, name: str, writable: bool = False, lock: Any = None) -> None:
+        self.store = store
+        self.name = name
+        self.writable = writable
+        self._lock = lock
+
+    def query(self, text: str, form: str) -> Result:
+        started = time.perf_counter()
+        try:
+            raw = self.store.query(text, use_default_graph_as_union=True)
+            return _ox_result(raw, started)
+        except SyntaxError as exc:
+            from graph.errors import UsageProblem
+
+            raise UsageProblem(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise StoreProblem(f"{self.name}: {exc}") from None
+
+    def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
+        import pyoxigraph as ox
+
+        for q in self.store.quads_for_pattern(None, None, None, None):
+            g = q.graph_name
+            named = None if isinstance(g, ox.DefaultGraph) or g.value == BUILTIN_GRAPH else g
+            yield q.subject, q.predicate, q.object, named
+
+    def size(self) -> int:
+        result = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        named = int(next(iter(result))["n"].value)
+        default = int(next(iter(self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+        return named + default
+
+    def close(self) -> None:
+        self.store = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = None,
+                 allow_remote: bool = False) -> OxigraphStore:
+    """The built-in graph plus the user's files in an in-memory Oxigraph store."""
+    import pyoxigraph as ox
+
+    from graph.build import builtin_nquads
+    from graph.files import read_rdf
+
+    store = ox.Store()
+    store.load(builtin_nquads(), format=ox.RdfFormat.N_QUADS)
+    for location in data_files:
+        store.extend(read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
+    return OxigraphStore(store, "memory")
+
+
+# --------------------------------------------------------------------------- rdflib
+
+
+class RdflibStore(Store):
+    """The graph in an rdflib Dataset, queried by rdflib's own SPARQL engine."""
+
+    name = "rdflib"
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def query(self, text: str, form: str) -> Result:
+        import rdflib.plugins.sparql as rdflib_sparql
+
+        from graph.build import rdflib_to_ox
+
+        # rdflib would fetch FROM/FROM NAMED graphs from the web; we never load remote data.
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+        started = time.perf_counter()
+        try:
+            res = self.dataset.query(text)
+        except RecursionError:
+            raise UsageProblem("query is nested too deeply to parse") from None
+        except Exception as exc:  # rdflib raises pyparsing errors for syntax
+            if type(exc).__name__ in {"ParseException", "ParseSyntaxException"}:
+                raise UsageProblem(f"SPARQL syntax error: {exc}") from None
+            raise
+        seconds = time.perf_counter() - started
+        if res.type == "ASK":
+            return Result("ask", boolean=bool(res.askAnswer), seconds=seconds)
+        if res.type == "SELECT":
+            variables = [str(v) for v in res.vars]
+            rows = [tuple(None if t is None else rdflib_to_ox(t) for t in row) for row in res]
+            return Result("select", variables, rows, seconds=time.perf_counter() - started)
+        import pyoxigraph as ox
+
+        triples = [ox.Triple(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o)) for s, p, o in res.graph]
+        return Result("graph", triples=triples, seconds=time.perf_counter() - started)
+
+    def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
+        import rdflib
+
+        from graph.build import rdflib_to_ox
+
+        for s, p, o, g in self.dataset.quads((None, None, None, None)):
+            ident = getattr(g, "identifier", g)
+            named = None
+            if ident is not None and ident != rdflib.graph.DATASET_DEFAULT_GRAPH_ID:
+                import pyoxigraph as ox
+
+                named = ox.NamedNode(str(ident))
+            yield rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), named
+
+
+def rdflib_store(data_files: Sequence[str] = (), *, data_format: str | None = None,
+                 allow_remote: bool = False) -> RdflibStore:
+    from graph.build import load_dataset
+
+    return RdflibStore(load_dataset(data_files, data_format=data_format, allow_remote=allow_remote))
+
+
+# --------------------------------------------------------------------------- Oxigraph on disk
+
+
+class _FileLock:
+    """A shared (readers) or exclusive (writers) advisory lock on a file, released on close."""
+
+    def __init__(self, path: Path, exclusive: bool, wait_note: Callable[[str], None] | None = None) -> None:
+        import fcntl
+
+        self._fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(self._fh, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if wait_note:
+                wait_note("waiting for another aihkg process using the store ...")
+            fcntl.flock(self._fh, mode)
+
+    def release(self) -> None:
+        import fcntl
+
+        if self._fh:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def _store_layout(folder: Path) -> tuple[Path, Path, bool]:
+    """(store path, metadata path, managed?) for a store folder.
+
+    A folder made by aihkg keeps the Oxigraph data in ``oxigraph/`` beside ``aihkg.json``; a
+    folder that already is an Oxigraph store (made by the ``oxigraph`` CLI, say) is used as it is.
+    """
+    if (folder / "CURRENT").exists() and not (folder / "aihkg.json").exists():
+        return folder, folder / ".aihkg.json", False
+    return folder / "oxigraph", folder / "aihkg.json", True
+
+
+def disk_store(folder: str, *, write: bool = False,
+               note: Callable[[str], None] | None = None) -> OxigraphStore:
+    """Open (creating on first use, with the built-in graph) a persistent Oxigraph store."""
+    import pyoxigraph as ox
+
+    from graph.build import builtin_nquads
+
+    root = Path(folder).expanduser()
+    if root.exists() and not root.is_dir():
+        raise UsageProblem(f"oxigraph:{folder}: not a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreProblem(f"oxigraph:{folder}: cannot create the store folder ({exc.strerror})") from None
+    path, meta, managed = _store_layout(root)
+    lock_path = root / ".aihkg.lock"
+    key = builtin.content_hash()
+    if managed and not _meta_ok(meta):
+        lock = _FileLock(lock_path, exclusive=True, wait_note=note)
+        try:
+            if not _meta_ok(meta):
+                if note:
+                    note(f"creating the Oxigraph store in {root} with the built-in graph ...")
+                store = ox.Store(str(path))
+                store.clear_graph(ox.NamedNode(BUILTIN_GRAPH))
+                store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS,
+                                to_graph=ox.NamedNode(BUILTIN_GRAPH))
+                store.flush()
+                del store
+                _write_meta(meta, key)
+        except OSError as exc:
+            raise StoreProblem(f"oxigraph:{folder}: cannot create the store ({exc})") from None
+        finally:
+            lock.release()
+    if managed and _read_meta(meta).get("builtin") != key and note:
+        note(f"oxigraph:{folder}: the built-in graph in this store is from another aihkg version; "
+             "run `aihkg load --refresh-builtin` to update it")
+    lock = _FileLock(lock_path, exclusive=write, wait_note=note)
+    try:
+        store = ox.Store(str(path)) if write else ox.Store.read_only(str(path))
+    except OSError as exc:
+        lock.release()
+        raise StoreProblem(f"oxigraph:{folder}: cannot open the store ({exc})") from None
+    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock)
+
+
+def _read_meta(meta: Path) -> dict[str, Any]:
+    try:
+        return json.loads(meta.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _meta_ok(meta: Path) -> bool:
+    return bool(_read_meta(meta).get("builtin"))
+
+
+def _write_meta(meta: Path, key: str) -> None:
+    from graph import __version__
+    from graph.atomic import atomic_write_bytes
+
+    body = {"builtin": key, "aihkg": __version__, "builtin_graph": BUILTIN_GRAPH}
+    atomic_write_bytes(meta, json.dumps(body, indent=2).encode())
+
+
+def refresh_builtin(store: OxigraphStore, folder: str) -> int:
+    """Replace the built-in graph in a persistent store with this version's; return its size."""
+    import pyoxigraph as ox
+
+    from graph.build import builtin_nquads
+
+    graph_name = ox.NamedNode(BUILTIN_GRAPH)
+    store.store.clear_graph(graph_name)
+    store.store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS, to_graph=graph_name)
+    store.store.flush()
+    _, meta, managed = _store_layout(Path(folder).expanduser())
+    if managed:
+        _write_meta(meta, builtin.content_hash())
+    return sum(1 for _ in store.store.quads_for_pattern(None, None, None, graph_name))
+
+
+def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: str | None,
+              allow_remote: bool, progress: Callable[[str], None]) -> int:
+    """Add files to a writable Oxigraph store, in bulk, reporting triples and rate; return total."""
+    import pyoxigraph as ox
+
+    from graph.files import is_remote, resolve_format
+
+    total = 0
+    for location in locations:
+        started = time.perf_counter()
+        if is_remote(location) or data_format == "check":
+            raise UsageProblem(f"{location}: `aihkg load` reads local files only")
+        fmt = resolve_format(location, data_format)
+        if not Path(location).is_file():
+            raise DataProblem(f"{location}: no such file")
+        counter = {"n": 0, "next": 100_000}
+
+        def counted(quads: Iterable[Any]) -> Iterator[Any]:
+            for q in quads:
+                counter["n"] += 1
+                if counter["n"] >= counter["next"]:
+                    rate = counter["n"] / max(time.perf_counter() - started, 1e-9)
+                    progress(f"  {location}: {counter['n']:,} triples ({rate:,.0f}/s)")
+                    counter["next"] += 100_000
+                yield q
+
+        try:
+            parser = ox.parse(path=location, format=getattr(ox.RdfFormat, fmt),
+                              base_iri=Path(location).resolve().as_uri(), rename_blank_nodes=True)
+            store.store.bulk_extend(counted(parser))
+        except SyntaxError as exc:
+            from graph.files import _position, _pretty, _reason
+
+            raise DataProblem(f"{location}{_position(str(exc))}: not valid {_pretty(fmt)}: "
+                              f"{_reason(str(exc))} (nothing from this file was kept)") from None
+        seconds = time.perf_counter() - started
+        progress(f"{location}: {counter['n']:,} triples loaded in {seconds:.2f} s "
+                 f"({counter['n'] / max(seconds, 1e-9):,.0f} triples/s)")
+        total += counter["n"]
+    store.store.flush()
+    return total
+
+
+# --------------------------------------------------------------------------- SPARQL endpoints
+
+_ACCEPT = {
+    "select": "application/sparql-results+json",
+    "ask": "application/sparql-results+json",
+    "graph": "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5",
+}
+
+
+class SparqlStore(Store):
+    """A remote SPARQL 1.1 endpoint, spoken to through the SPARQL protocol."""
+
+    def __init__(self, query_url: str, update_url: str | None, graph: str | None,
+                 timeout: float) -> None:
+        self.query_url = query_url
+        self.update_url = update_url or query_url
+        self.graph = graph
+        self.timeout = timeout
+        self.name = f"sparql:{query_url}"
+
+    def _post(self, url: str, fields: list[tuple[str, str]], accept: str) -> tuple[bytes, Any]:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Accept": accept,
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": "aihkg",
+        })
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                return response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()
+            first = next((line.strip() for line in detail if line.strip()), exc.reason)
+            if exc.code in (400,):
+                raise UsageProblem(f"{self.name} rejected the query: {first}") from None
+            raise StoreProblem(f"{self.name}: HTTP {exc.code}: {first}") from None
+        except TimeoutError:
+            from graph.errors import QueryTimeout
+
+            raise QueryTimeout(f"{self.name}: no answer within {self.timeout:g} s (--timeout)") from None
+        except OSError as exc:
+            reason = getattr(exc, "reason", exc)
+            raise StoreProblem(f"cannot reach {url}: {reason}") from None
+
+    def query(self, text: str, form: str) -> Result:
+        import pyoxigraph as ox
+
+        started = time.perf_counter()
+        fields = [("query", text)]
+        if self.graph:
+            fields.append(("default-graph-uri", self.graph))
+        kind = "select" if form in ("select", "ask") else "graph"
+        raw, headers = self._post(self.query_url, fields, _ACCEPT[form if form in _ACCEPT else "graph"])
+        if kind == "select":
+            try:
+                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+            except (SyntaxError, ValueError) as exc:
+                raise StoreProblem(f"{self.name}: answer is not SPARQL JSON results ({exc})") from None
+            result = _ox_result(parsed, started)
+        else:
+            content_type = (headers.get("Content-Type") or "application/n-triples").split(";")[0].strip()
+            fmt = ox.RdfFormat.from_media_type(content_type) or ox.RdfFormat.N_TRIPLES
+            try:
+                triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, format=fmt)]
+            except SyntaxError as exc:
+                raise StoreProblem(f"{self.name}: answer is not valid RDF ({exc})") from None
+            result = Result("graph", triples=triples, seconds=time.perf_counter() - started)
+        result.incomplete = _truncation(headers, result)
+        return result
+
+    def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
+        result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "graph")
+        if result.incomplete:
+            raise IncompleteResult(f"{self.name}: {result.incomplete}; the graph cannot be read whole")
+        for t in result.triples:
+            yield t.subject, t.predicate, t.object, None
+
+    def update(self, text: str) -> None:
+        self._post(self.update_url, [("update", text)], "*/*")
+
+
+def _truncation(headers: Any, result: Result) -> str | None:
+    """Why a server's answer is partial, from the signals servers send, or None."""
+    max_rows = headers.get("X-SPARQL-MaxRows")
+    if max_rows is not None:
+        return f"the server capped the answer at {max_rows} rows (X-SPARQL-MaxRows)"
+    state = headers.get("X-SQL-State") or ""
+    if state.strip().upper() == "S1TAT":
+        message = headers.get("X-SQL-Message") or "query interrupted by the server's time limit"
+        return f"the server returned a partial answer: {message.strip()} (X-SQL-State S1TAT)"
+    return None
+
+
+def sparql_store(spec: str, timeout: float) -> SparqlStore:
+    urls = [u.strip() for u in spec.split(",") if u.strip()]
+    if not urls or len(urls) > 2 or not all(u.startswith(("http://", "https://")) for u in urls):
+        raise UsageProblem(f"--store sparql:{spec}: expected sparql:QUERY_URL or sparql:QUERY_URL,UPDATE_URL")
+    graph = os.environ.get(SPARQL_GRAPH_ENV, GRAPH_IRI)
+    return SparqlStore(urls[0], urls[1] if len(urls) == 2 else None,
+                       None if graph in ("", "default") else graph, timeout)
+
+
+def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int = 2000) -> int:
+    """Replace the aihkg graph on a SPARQL endpoint with the built-in graph, by SPARQL Update."""
+    import pyoxigraph as ox
+
+    from graph.build import builtin_nquads
+
+    target = store.graph
+    quads = list(ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
+    groups = _bnode_closed_groups([(q.subject, q.predicate, q.object) for q in quads])
+    wrap = (lambda body: f"INSERT DATA {{ GRAPH <{target}> {{\n{body}\n}} }}") if target else \
+        (lambda body: f"INSERT DATA {{\n{body}\n}}")
+    store.update(f"DROP SILENT GRAPH <{target}>" if target else "DROP SILENT DEFAULT")
+    batch: list[str] = []
+    sent = 0
+    for group in groups:
+        batch.extend(f"{s} {p} {o} ." for s, p, o in group)
+        if len(batch) >= chunk:
+            store.update(wrap("\n".join(batch)))
+            sent += len(batch)
+            progress(f"  {sent:,} of {len(quads):,} triples sent")
+            batch = []
+    if batch:
+        store.update(wrap("\n".join(batch)))
+        sent += len(batch)
+    return sent
+
+
+def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple[Any, Any, Any]]]:
+    """Group triples so that each blank node travels with the triples that mention it.
+
+    Blank-node labels are scoped to one update request, so a structure such as an OWL list must
+    not be split across requests.
+    """
+    import pyoxigraph as ox
+
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+
+    keys = []
+    for s, _, o in triples:
+        key = str(s)
+        if isinstance(o, ox.BlankNode):
+            union(str(o), key)
+        keys.append(key)
+    grouped: dict[str, list[tuple[Any, Any, Any]]] = {}
+    for key, triple in zip(keys, triples):
+        grouped.setdefault(find(key), []).append(triple)
+    return list(grouped.values())
+
+
+# --------------------------------------------------------------------------- opening
+
+
+def open_store(spec: str | None = None, *, data_files: Sequence[str] = (), data_format: str | None = None,
+               allow_remote: bool = False, timeout: float = 60.0, write: bool = False,
+               note: Callable[[str], None] | None = None) -> Store:
+    """Open the store named by `spec` (or $AIHKG_STORE, or memory)."""
+    spec = spec or os.environ.get(STORE_ENV) or "memory"
+    kind, _, rest = spec.partition(":")
+    if kind == "memory" and not rest:
+        return memory_store(data_files, data_format=data_format, allow_remote=allow_remote)
+    if kind == "rdflib" and not rest:
+        return rdflib_store(data_files, data_format=data_format, allow_remote=allow_remote)
+    if data_files:
+        raise UsageProblem(f"--data merges files into the memory or rdflib store only; "
+                           f"use `aihkg load FILE` to add data to {spec}")
+    if kind == "oxigraph" and rest:
+        return disk_store(rest, write=write, note=note)
+    if kind == "sparql" and rest:
+        return sparql_store(rest, timeout)
+    raise UsageProblem(f"unknown store '{spec}' (use memory, rdflib, oxigraph:DIR or sparql:URL)")

@@ -1,0 +1,358 @@
+"""The Python API: the same operations the CLI offers, callable from a notebook.
+
+>>> from queries.api import KnowledgeGraph
+>>> kg = KnowledgeGraph()
+>>> rows = kg.rows("regulations_enforced_by", organisation="MHRA")
+>>> sorted(r["regulation"] for r in rows)[:1]  # doctest: +SKIP
+['https://w3id.org/aihkg/id/UKMDR2002']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from graph import PREFIXES, compact, sparql_prefixes
+from graph.errors import UsageProblem
+from graph.stores import Result, Store, open_store
+from queries import bind as binding
+from queries import guard
+from queries.catalog import Catalog, CannedQuery
+
+XSD = PREFIXES["xsd"]
+
+
+@dataclass
+class Prepared:
+    """A canned query with its parameters bound: the exact text that will run."""
+
+    query: CannedQuery
+    text: str
+    form: str
+
+
+@dataclass
+class Description:
+    iri: str
+    label: str
+    classes: list[str] = field(default_factory=list)
+    alt_labels: list[str] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    # (relation label, direction "out"/"in", property IRI) -> [(IRI or None, text)]
+    relations: dict[tuple[str, str, str], list[tuple[str | None, str]]] = field(default_factory=dict)
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    iri: str
+    label: str
+    classes: list[str]
+    field: str
+    snippet: str
+    score: float
+
+
+def to_python(term: Any) -> Any:
+    """A pyoxigraph term as a plain Python value (IRIs as strings, typed literals converted)."""
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind in ("NamedNode", "BlankNode"):
+        return term.value
+    dtype = term.datatype.value if term.datatype is not None else ""
+    value = term.value
+    try:
+        if dtype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+            return int(value)
+        if dtype == XSD + "decimal":
+            return Decimal(value)
+        if dtype in (XSD + "double", XSD + "float"):
+            return float(value)
+        if dtype == XSD + "boolean":
+            return value in ("true", "1")
+        if dtype == XSD + "date":
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return value
+
+
+class KnowledgeGraph:
+    """The aihkg graph on a store, with the canned-query catalog and the query helpers.
+
+    Args:
+        store: "memory" (default), "rdflib", "oxigraph:DIR" or "sparql:URL[,UPDATE_URL]".
+        data: the user's own RDF files to merge (memory and rdflib stores).
+        data_format: RDF format of `data` when the extension does not say it.
+        allow_remote: let `data` name http(s) URLs (off by default: nothing is fetched).
+        allow_service: let queries use SPARQL SERVICE (off by default).
+        timeout: seconds a remote store may take to answer.
+        query_dirs: folders of the user's own `.rq` files.
+    """
+
+    def __init__(self, store: str | None = None, *, data: Sequence[str] = (), data_format: str | None = None,
+                 allow_remote: bool = False, allow_service: bool = False, timeout: float = 60.0,
+                 query_dirs: Sequence[str] = (), note: Callable[[str], None] | None = None) -> None:
+        self.store_spec = store
+        self.data = list(data)
+        self.data_format = data_format
+        self.allow_remote = allow_remote
+        self.allow_service = allow_service
+        self.timeout = timeout
+        self.catalog = Catalog(query_dirs)
+        self._note = note
+        self._store: Store | None = None
+
+    # ------------------------------------------------------------------ store
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.store_spec, data_files=self.data, data_format=self.data_format,
+                                     allow_remote=self.allow_remote, timeout=self.timeout, note=self._note)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> "KnowledgeGraph":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ queries
+
+    def prepare(self, name: str, params: Mapping[str, str | Sequence[str]] | None = None) -> Prepared:
+        query = self.catalog.get(name)
+        given: dict[str, list[str]] = {}
+        for key, value in (params or {}).items():
+            if value is None:
+                continue
+            given[key] = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        needs_store = any(p.type == "entity" and (p.name in given or p.default is not None) for p in query.params)
+        text = binding.bind(query, given, self.store if needs_store else None)
+        form = guard.check(text, allow_service=self.allow_service)
+        return Prepared(query, text, form)
+
+    def run(self, name: str, params: Mapping[str, str | Sequence[str]] | None = None, **kw: Any) -> Result:
+        """Run a canned query by name; parameters as a mapping and/or keyword arguments."""
+        merged = dict(params or {})
+        merged.update(kw)
+        prepared = self.prepare(name, merged)
+        return self.store.query(prepared.text, prepared.form)
+
+    def sparql(self, text: str) -> Result:
+        """Run a read-only SPARQL query (our prefixes are declared for you when missing)."""
+        form = guard.check(text, allow_service=self.allow_service)
+        return self.store.query(with_prefixes(text), form)
+
+    def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """A canned query's rows as dicts of plain Python values."""
+        result = self.run(name, params)
+        return [{k: to_python(v) for k, v in row.items()} for row in result.dicts()]
+
+    def dataframe(self, name: str, **params: Any) -> Any:
+        """A canned query's rows as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageProblem("dataframe() needs pandas: pip install pandas") from None
+        result = self.run(name, params)
+        return pd.DataFrame([[to_python(t) for t in row] for row in result.rows], columns=result.variables)
+
+    def resolve(self, ref: str, cls: str | None = None) -> str:
+        """The IRI for a label, acronym, CURIE or IRI."""
+        return binding.resolve_entity(self.store, ref, cls)
+
+    def labels(self, iris: Sequence[str]) -> dict[str, str]:
+        """English (or plain) rdfs:labels for the given IRIs."""
+        if not iris:
+            return {}
+        terms = [binding.iri(i) for i in dict.fromkeys(iris)]
+        text = binding.fill(_LABELS, s=terms)
+        out: dict[str, str] = {}
+        for s, label in self.store.query(text, "select").rows:
+            out.setdefault(s.value, label.value)
+        return out
+
+    # ------------------------------------------------------------------ describe / search
+
+    def describe(self, ref: str) -> Description:
+        target = self.resolve(ref)
+        result = self.store.query(binding.fill(_DESCRIBE, s=[binding.iri(target)]), "select")
+        desc = Description(iri=target, label=compact(target))
+        sources: dict[str, dict[str, str]] = {}
+        for row in result.dicts():
+            p, o, direction = row["p"].value, row["o"], row["dir"].value
+            if direction == "out" and p == PREFIXES["rdfs"] + "label":
+                if not getattr(o, "language", None) or o.language == "en":
+                    desc.label = o.value
+                continue
+            if direction == "out" and p == PREFIXES["rdf"] + "type":
+                name = row.get("olabel").value if row.get("olabel") is not None else compact(o.value)
+                if name not in desc.classes:
+                    desc.classes.append(name)
+                continue
+            if direction == "out" and p == PREFIXES["skos"] + "altLabel":
+                if o.value not in desc.alt_labels:
+                    desc.alt_labels.append(o.value)
+                continue
+            if direction == "out" and p in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition"):
+                if o.value not in desc.descriptions:
+                    desc.descriptions.append(o.value)
+                continue
+            if direction == "out" and p == PREFIXES["dcterms"] + "source":
+                info = sources.setdefault(o.value, {"iri": o.value})
+                for key in ("title", "publisher", "date", "url"):
+                    if row.get(key) is not None:
+                        info[key] = row[key].value
+                continue
+            if direction == "in" and row.get("invlabel") is not None:
+                rel = (row["invlabel"].value, "out", row["inv"].value)
+            elif direction == "in":
+                plabel = row["plabel"].value if row.get("plabel") is not None else compact(p)
+                rel = (plabel, "in", p)
+            else:
+                rel = (row["plabel"].value if row.get("plabel") is not None else compact(p), "out", p)
+            if type(o).__name__ == "NamedNode":
+                text = row["olabel"].value if row.get("olabel") is not None else compact(o.value)
+                item = (o.value, text)
+            else:
+                item = (None, o.value)
+            bucket = desc.relations.setdefault(rel, [])
+            if item not in bucket:
+                bucket.append(item)
+        if len(result.rows) == 0:
+            raise UsageProblem(f"nothing is known about {compact(target)}")
+        desc.sources = sorted(sources.values(), key=lambda s: s.get("date", ""))
+        for bucket in desc.relations.values():
+            bucket.sort(key=lambda item: item[1].lower())
+        return desc
+
+    def search(self, text: str, limit: int = 20) -> list[Hit]:
+        """Entities whose labels, alternative labels or descriptions contain `text`, best first."""
+        needle = " ".join(text.lower().split())
+        if not needle:
+            raise UsageProblem("search text is empty")
+        words = needle.split()
+        rows = self.store.query(binding.fill(_SEARCH, q=[binding.literal(words[0])]), "select").dicts()
+        hits: dict[str, Hit] = {}
+        for row in rows:
+            iri = row["s"].value
+            field_name = compact(row["field"].value).split(":")[-1]
+            value = row["text"].value
+            low = " ".join(value.lower().split())
+            if not all(w in low for w in words):
+                continue
+            score = _score(needle, low, field_name)
+            label = row["label"].value if row.get("label") is not None else compact(iri)
+            hit = hits.get(iri)
+            if hit is None:
+                hit = Hit(iri, label, [], field_name, _snippet(value, words[0]), score)
+                hits[iri] = hit
+            elif score > hit.score:
+                hit.score, hit.field, hit.snippet = score, field_name, _snippet(value, words[0])
+            if row.get("cls") is not None:
+                name = row["clslabel"].value if row.get("clslabel") is not None else compact(row["cls"].value)
+                if name not in hit.classes:
+                    hit.classes.append(name)
+        ranked = sorted(hits.values(), key=lambda h: (-h.score, h.label.lower()))
+        return ranked[:limit] if limit else ranked
+
+    # ------------------------------------------------------------------ whole graph
+
+    def rdflib_dataset(self) -> Any:
+        """Everything the store holds for aihkg, as an rdflib Dataset (named graphs kept)."""
+        import rdflib
+
+        from graph.build import bind_prefixes, ox_to_rdflib
+
+        ds = rdflib.Dataset(default_union=True)
+        bind_prefixes(ds)
+        for s, p, o, g in self.store.triples():
+            target = ds.graph(rdflib.URIRef(g.value)) if g is not None else ds.default_context
+            target.add((ox_to_rdflib(s), ox_to_rdflib(p), ox_to_rdflib(o)))
+        return ds
+
+    def rdflib_graph(self) -> Any:
+        """Everything the store holds for aihkg, merged into one rdflib Graph."""
+        from graph.build import union_graph
+
+        return union_graph(self.rdflib_dataset())
+
+
+def with_prefixes(text: str) -> str:
+    """Declare aihkg's prefixes ahead of a hand-written query (its own PREFIX lines still win)."""
+    declared = {line.split()[1].rstrip(":").lower() for line in text.splitlines()
+                if line.strip().upper().startswith("PREFIX") and len(line.split()) > 1}
+    missing = "".join(line for line in sparql_prefixes().splitlines(keepends=True)
+                      if line.split()[1].rstrip(":").lower() not in declared)
+    return missing + text
+
+
+def _score(needle: str, text: str, field_name: str) -> float:
+    weight = {"label": 1.0, "altLabel": 0.95, "prefLabel": 0.9, "title": 0.6}.get(field_name, 0.3)
+    if text == needle:
+        base = 100
+    elif text.startswith(needle):
+        base = 80
+    elif f" {needle}" in f" {text}":
+        base = 65
+    elif needle in text:
+        base = 50
+    else:
+        base = 35
+    return base * weight + min(text.count(needle.split()[0]), 5)
+
+
+def _snippet(text: str, word: str, width: int = 90) -> str:
+    flat = " ".join(text.split())
+    at = flat.lower().find(word)
+    if len(flat) <= width or at < 0:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    start = max(at - width // 3, 0)
+    return ("…" if start else "") + flat[start:start + width] + ("…" if start + width < len(flat) else "")
+
+
+_LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s ?label WHERE {
+  VALUES ?s { UNDEF }
+  ?s rdfs:label ?label .
+  FILTER (LANG(?label) = "en" || LANG(?label) = "")
+}"""
+
+_DESCRIBE = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX aihkg: <https://w3id.org/aihkg/ontology#>
+SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?title ?publisher ?date ?url WHERE {
+  VALUES ?s { UNDEF }
+  { ?s ?p ?o BIND("out" AS ?dir) } UNION { ?o ?p ?s BIND("in" AS ?dir) }
+  OPTIONAL { ?p rdfs:label ?plabel FILTER (LANG(?plabel) = "en" || LANG(?plabel) = "") }
+  OPTIONAL { ?o rdfs:label ?olabel FILTER (LANG(?olabel) = "en" || LANG(?olabel) = "") }
+  OPTIONAL { FILTER (?dir = "in")
+             { ?p owl:inverseOf ?inv } UNION { ?inv owl:inverseOf ?p }
+             ?inv rdfs:label ?invlabel FILTER (LANG(?invlabel) = "en" || LANG(?invlabel) = "") }
+  OPTIONAL { FILTER (?p = dcterms:source)
+             OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
+             OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url } }
+}"""
+
+_SEARCH = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?s ?field ?text ?label ?cls ?clslabel WHERE {
+  VALUES ?q { UNDEF }
+  VALUES ?field { rdfs:label skos:altLabel skos:prefLabel dcterms:description skos:definition dcterms:title }
+  ?s ?field ?text .
+  FILTER (isIRI(?s) && CONTAINS(LCASE(STR(?text)), ?q))
+  OPTIONAL { ?s rdfs:label ?label FILTER (LANG(?label) = "en" || LANG(?label) = "") }
+  OPTIONAL { ?s a ?cls . OPTIONAL { ?cls rdfs:label ?clslabel FILTER (LANG(?clslabel) = "en" || LANG(?clslabel) = "") } }
+}"""

@@ -1,0 +1,174 @@
+"""The canned-query catalog: one `.rq` file per question, self-described by its header.
+
+A header is the run of ``#+`` comment lines at the top of the file, in YAML (grlc style)::
+
+    #+ summary: Challenges ranked by how many AI uses they affect
+    #+ description: >-
+    #+   Longer text.
+    #+ params:
+    #+   - name: category
+    #+     type: entity
+    #+     class: aihkg:ChallengeCategory
+    #+     required: false
+    #+     description: Only challenges in this category.
+    #+ tags: [challenges]
+
+Each parameter is bound through a ``VALUES ?name { UNDEF }`` line in the body: the value (an RDF
+term, serialised by Oxigraph) replaces ``UNDEF``; left unset, ``UNDEF`` constrains nothing. The
+body is therefore runnable as it stands, by any SPARQL engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from graph.errors import DataProblem, UsageProblem
+
+PARAM_TYPES = ("entity", "iri", "string", "integer", "decimal", "year", "date", "boolean")
+QUERY_PATH_ENV = "AIHKG_QUERY_PATH"
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def placeholder(name: str) -> re.Pattern[str]:
+    return re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*UNDEF\s*\}")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "string"
+    required: bool = False
+    default: object = None
+    description: str = ""
+    cls: str | None = None  # for entity parameters: the class the entity must belong to
+    multiple: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "name": self.name, "type": self.type, "required": self.required,
+            "default": self.default, "description": self.description, "multiple": self.multiple,
+        }
+        if self.cls:
+            out["class"] = self.cls
+        return out
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    summary: str
+    description: str
+    params: tuple[Param, ...]
+    text: str  # the whole file, header included
+    origin: str
+    tags: tuple[str, ...] = field(default=())
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name, "summary": self.summary, "description": self.description,
+            "params": [p.as_dict() for p in self.params], "tags": list(self.tags), "origin": self.origin,
+        }
+
+
+def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:
+    """Read one `.rq` file's header and check its parameters against its body."""
+    import yaml
+
+    header_lines = []
+    for line in text.splitlines():
+        if line.startswith("#+"):
+            header_lines.append(line[3:] if line.startswith("#+ ") else line[2:])
+        elif line.strip() and not header_lines:
+            break
+        elif header_lines and not line.startswith("#+"):
+            break
+    try:
+        meta = yaml.safe_load("\n".join(header_lines)) or {}
+    except yaml.YAMLError as exc:
+        raise DataProblem(f"{origin}: the #+ header is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(meta, dict) or not meta.get("summary"):
+        raise DataProblem(f"{origin}: the #+ header needs at least a 'summary:' line")
+    params = []
+    for raw in meta.get("params") or []:
+        if not isinstance(raw, dict) or not raw.get("name"):
+            raise DataProblem(f"{origin}: every parameter in '#+ params:' needs a name")
+        ptype = str(raw.get("type", "string"))
+        if ptype not in PARAM_TYPES:
+            raise DataProblem(f"{origin}: parameter '{raw['name']}' has unknown type '{ptype}' "
+                              f"(use {', '.join(PARAM_TYPES)})")
+        param = Param(
+            name=str(raw["name"]), type=ptype, required=bool(raw.get("required", False)),
+            default=raw.get("default"), description=str(raw.get("description", "")).strip(),
+            cls=raw.get("class"), multiple=bool(raw.get("multiple", False)),
+        )
+        found = len(placeholder(param.name).findall(text))
+        if found != 1:
+            raise DataProblem(f"{origin}: parameter '{param.name}' needs exactly one "
+                              f"'VALUES ?{param.name} {{ UNDEF }}' line in the query (found {found})")
+        params.append(param)
+    tags = meta.get("tags") or []
+    return CannedQuery(
+        name=name, summary=str(meta["summary"]).strip(), description=str(meta.get("description", "")).strip(),
+        params=tuple(params), text=text, origin=origin,
+        tags=tuple(str(t) for t in (tags if isinstance(tags, list) else [tags])),
+    )
+
+
+class Catalog:
+    """The built-in queries plus any folders of the user's own `.rq` files (theirs win on a name clash)."""
+
+    def __init__(self, extra_dirs: Iterable[str] = ()) -> None:
+        dirs = list(extra_dirs)
+        env = os.environ.get(QUERY_PATH_ENV)
+        if env:
+            dirs.extend(d for d in env.split(os.pathsep) if d)
+        self.extra_dirs = dirs
+        self._files: dict[str, tuple[str, object]] | None = None
+        self._parsed: dict[str, CannedQuery] = {}
+
+    def _index(self) -> dict[str, tuple[str, object]]:
+        if self._files is None:
+            files: dict[str, tuple[str, object]] = {}
+            for entry in (resources.files("queries") / "catalog").iterdir():
+                if entry.name.endswith(".rq"):
+                    files[entry.name[:-3]] = (f"queries/catalog/{entry.name}", entry)
+            for folder in self.extra_dirs:
+                path = Path(folder)
+                if not path.is_dir():
+                    raise UsageProblem(f"--queries {folder}: no such folder")
+                for entry in sorted(path.glob("*.rq")):
+                    files[entry.stem] = (str(entry), entry)
+            self._files = files
+        return self._files
+
+    def names(self) -> list[str]:
+        return sorted(self._index())
+
+    def get(self, name: str) -> CannedQuery:
+        if name in self._parsed:
+            return self._parsed[name]
+        index = self._index()
+        if name not in index:
+            close = difflib.get_close_matches(name, list(index), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `aihkg queries` lists them"
+            raise UsageProblem(f"no canned query named '{name}'{hint}")
+        origin, entry = index[name]
+        if not _NAME.match(name):
+            raise DataProblem(f"{origin}: query names are lower_snake_case")
+        text = entry.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+        query = parse_query_file(name, text, origin)
+        self._parsed[name] = query
+        return query
+
+    def __iter__(self) -> Iterator[CannedQuery]:
+        for name in self.names():
+            yield self.get(name)
