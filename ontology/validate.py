@@ -135,11 +135,11 @@ def class_counts(graph: Any) -> dict[str, int]:
 
 
 def validate_graph(files: Sequence[str] = (), *, data_format: str | None = None, allow_remote: bool = False,
-                   reasoner: bool = True) -> Report:
+                   reasoner: bool = True, include_data: bool = True) -> Report:
     """Validate the built-in graph plus `files`; parse errors raise DataProblem naming file and line."""
     from graph.build import load_graph
 
-    graph = load_graph(list(files), data_format=data_format, allow_remote=allow_remote)
+    graph = load_graph(list(files), data_format=data_format, allow_remote=allow_remote, include_data=include_data)
     report = Report(triples=len(graph), files=list(files))
     report.counts = class_counts(graph)
     report.findings = shacl_findings(graph)

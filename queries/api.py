@@ -92,11 +92,13 @@ class KnowledgeGraph:
         allow_service: let queries use SPARQL SERVICE (off by default).
         timeout: seconds a remote store may take to answer.
         query_dirs: folders of the user's own `.rq` files.
+        include_data: False to leave out the built-in instance data (the ontology stays).
     """
 
     def __init__(self, store: str | None = None, *, data: Sequence[str] = (), data_format: str | None = None,
                  allow_remote: bool = False, allow_service: bool = False, timeout: float = 60.0,
-                 query_dirs: Sequence[str] = (), note: Callable[[str], None] | None = None) -> None:
+                 query_dirs: Sequence[str] = (), note: Callable[[str], None] | None = None,
+                 include_data: bool = True) -> None:
         self.store_spec = store
         self.data = list(data)
         self.data_format = data_format
@@ -105,6 +107,7 @@ class KnowledgeGraph:
         self.timeout = timeout
         self.catalog = Catalog(query_dirs)
         self._note = note
+        self.include_data = include_data
         self._store: Store | None = None
 
     # ------------------------------------------------------------------ store
@@ -113,7 +116,8 @@ class KnowledgeGraph:
     def store(self) -> Store:
         if self._store is None:
             self._store = open_store(self.store_spec, data_files=self.data, data_format=self.data_format,
-                                     allow_remote=self.allow_remote, timeout=self.timeout, note=self._note)
+                                     allow_remote=self.allow_remote, timeout=self.timeout, note=self._note,
+                                     include_data=self.include_data)
         return self._store
 
     def close(self) -> None:

@@ -95,7 +95,10 @@ def coerce(param: Param, raw: str) -> Any:
             ref = parse_iri_reference(text)
             if ref is None:
                 raise ValueError
-            return iri(ref)
+            try:
+                return iri(ref)
+            except UsageProblem:
+                raise ValueError from None
     except (ValueError, InvalidOperation):
         raise UsageProblem(f"parameter '{param.name}' expects {describe_type(param)}, got {raw!r}") from None
     raise UsageProblem(f"parameter '{param.name}' has an unsupported type '{kind}'")
@@ -182,17 +185,26 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
         raise UsageProblem(f"'{raw}' names more than one {what}: {listed}; use a CURIE or IRI")
     names = store.query(fill(_NAMES, cls=class_term), "select").rows
     by_name: dict[str, str] = {}
+    by_squashed: dict[str, set[str]] = {}
     for s, name in names:
         by_name.setdefault(name.value.lower(), s.value)
         local = s.value[len(DATA_NS):] if s.value.startswith(DATA_NS) else None
-        if local:
-            by_name.setdefault(local.lower(), s.value)
+        for text in filter(None, (local, name.value)):
+            by_squashed.setdefault(_squash(text), set()).add(s.value)
+    # "skin lesion triage" finds kg:SkinLesionTriage: spacing, case and punctuation aside.
+    same = by_squashed.get(_squash(raw), set())
+    if len(same) == 1:
+        return next(iter(same))
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
     hint = ""
     if close:
         hint = "; did you mean " + ", ".join(f"'{c}' ({compact(by_name[c])})" for c in close) + "?"
     scope = _class_phrase(cls).split(" ", 1)[1] if cls else what
     raise UsageProblem(f"no {scope} named '{raw}' in the graph{hint}")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
 
 
 def bind(query: CannedQuery, given: dict[str, list[str]], store: "Store | None") -> str:

@@ -1,0 +1,139 @@
+"""graph/stores.py: every store gives the same answers; persistent and remote stores work end to end."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from canned import SAMPLE_PARAMS, answer
+from conftest import DATA, aihkg
+from graph.errors import UsageProblem
+from queries.api import KnowledgeGraph
+from queries.catalog import Catalog
+
+NAMES = Catalog().names()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server():
+    """`oxigraph serve` on 127.0.0.1 and a free port, in memory; stopped after the module."""
+    exe = shutil.which("oxigraph")
+    if not exe:
+        pytest.skip("the oxigraph server (PyPI package 'oxigraph') is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("oxigraph serve did not start")
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory, oxigraph_server):
+    """The built-in graph on every store: memory, rdflib, oxigraph:DIR and sparql (pushed)."""
+    folder = tmp_path_factory.mktemp("store") / "kg"
+    spec = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
+    pushed = aihkg("--store", spec, "push")
+    assert pushed.code == 0, pushed.err
+    opened = {
+        "memory": KnowledgeGraph(),
+        "rdflib": KnowledgeGraph("rdflib"),
+        "oxigraph": KnowledgeGraph(f"oxigraph:{folder}"),
+        "sparql": KnowledgeGraph(spec),
+    }
+    yield opened
+    for kg in opened.values():
+        kg.close()
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("name", NAMES)
+def test_every_canned_query_gives_the_same_answer_on_every_store(stores, name: str) -> None:
+    params = SAMPLE_PARAMS.get(name, {})
+    expected = answer(stores["memory"].run(name, params))
+    assert expected[2], f"{name} returned no rows"
+    for store in ("rdflib", "oxigraph", "sparql"):
+        assert answer(stores[store].run(name, params)) == expected, f"{name} differs on {store}"
+
+
+@pytest.mark.server
+def test_describe_search_export_and_network_agree_across_stores(stores) -> None:
+    from graph.export import export_bytes
+    from graph.network import build_network
+
+    ref = stores["memory"]
+    d = ref.describe("MHRA")
+    hits = [(h.iri, h.field) for h in ref.search("algorithmic bias")]
+    nt = set(export_bytes(ref, "nt").splitlines())
+    net = build_network(ref.store)
+    for name in ("rdflib", "oxigraph", "sparql"):
+        other = stores[name]
+        od = other.describe("MHRA")
+        assert (od.label, sorted(od.relations), od.sources) == (d.label, sorted(d.relations), d.sources), name
+        assert [(h.iri, h.field) for h in other.search("algorithmic bias")] == hits, name
+        other_nt = set(export_bytes(other, "nt").splitlines())
+        assert {x for x in other_nt if b"_:" not in x} == {x for x in nt if b"_:" not in x}, name
+        assert len(other_nt) == len(nt), name
+        g = build_network(other.store)
+        assert sorted(g.edges(keys=True)) == sorted(net.edges(keys=True)), name
+
+
+def test_disk_store_is_created_once_read_only_and_loadable(tmp_path: Path) -> None:
+    folder = tmp_path / "kg"
+    first = aihkg("--store", f"oxigraph:{folder}", "query", "funding_by_year", "--format", "csv")
+    assert first.code == 0 and "creating the Oxigraph store" in first.err
+    assert (folder / "aihkg.json").exists()
+    again = aihkg("--store", f"oxigraph:{folder}", "query", "funding_by_year", "--format", "csv")
+    assert again.out == first.out and "creating" not in again.err
+    extra = tmp_path / "extra.ttl"
+    extra.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b ex:d .\n")
+    loaded = aihkg("--store", f"oxigraph:{folder}", "load", str(extra))
+    assert loaded.code == 0, loaded.err
+    assert "2 triples loaded" in loaded.err and "triples/s" in loaded.err
+    count = aihkg("--store", f"oxigraph:{folder}", "sparql", "-e",
+                  "SELECT (COUNT(*) AS ?n) WHERE { <http://example.org/a> ?p ?o }", "--format", "csv")
+    assert count.out.splitlines()[1] == "2"
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <http://example.org/> .\nex:x ex:y .\n")
+    failed = aihkg("--store", f"oxigraph:{folder}", "load", str(bad))
+    assert failed.code == 1 and "bad.ttl:2" in failed.err
+
+
+def test_persistent_and_remote_stores_refuse_data_files(tmp_path: Path) -> None:
+    with pytest.raises(UsageProblem, match="use `aihkg load FILE`"):
+        KnowledgeGraph(f"oxigraph:{tmp_path / 'kg'}", data=[str(DATA / "mini.ttl")]).store
+    with pytest.raises(UsageProblem, match="unknown store"):
+        KnowledgeGraph("postgres:db").store
+    with pytest.raises(UsageProblem, match="expected sparql:QUERY_URL"):
+        KnowledgeGraph("sparql:ftp://x").store
+
+
+def test_unreachable_endpoint_is_a_clear_error() -> None:
+    port = _free_port()
+    run = aihkg("--store", f"sparql:http://127.0.0.1:{port}/query", "query", "funding_by_year")
+    assert run.code == 1
+    assert "cannot reach http://127.0.0.1" in run.err
+    assert "Traceback" not in run.err
