@@ -35,7 +35,7 @@ class Options:
             self._kg = KnowledgeGraph(
                 self.store, data=self.data, data_format=self.data_format, allow_remote=self.allow_remote,
                 allow_service=self.allow_service, timeout=self.timeout, query_dirs=self.queries,
-                note=note,
+                note=note, include_data=not self.no_builtin_data,
             )
         return self._kg
 
@@ -88,11 +88,14 @@ def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete
 @click.option("--data", "data", multiple=True, metavar="FILE",
               help="Merge your own RDF file before running anything (repeatable).")
 @click.option("--data-format", default=None, metavar="FMT",
-              help="RDF format of --data files when the extension does not say (turtle, nt, nq, trig, xml, jsonld, n3).")
+              help="RDF format of --data files when the extension does not say "
+                   "(turtle, nt, nq, trig, xml, jsonld, n3).")
 @click.option("--queries", "queries", multiple=True, metavar="DIR",
               help="A folder of your own .rq canned queries (repeatable). Env: AIHKG_QUERY_PATH.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
               metavar="SECONDS", help="Stop a query that runs longer than this (0: no limit).")
+@click.option("--no-builtin-data", is_flag=True,
+              help="Leave the built-in data out (the ontology stays): work on your --data files alone.")
 @click.option("--allow-remote", is_flag=True, help="Let --data name http(s) URLs (off: nothing is fetched).")
 @click.option("--allow-service", is_flag=True, help="Let queries use SPARQL SERVICE (off: refused before connecting).")
 @click.option("--debug", is_flag=True, help="Show the traceback when something fails.")
@@ -374,13 +377,173 @@ def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str)
     from ontology.validate import validate_graph
 
     report = validate_graph(list(opts.data) + list(files), data_format=opts.data_format,
-                            allow_remote=opts.allow_remote, reasoner=not no_reasoner)
+                            allow_remote=opts.allow_remote, reasoner=not no_reasoner,
+                            include_data=not opts.no_builtin_data)
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(report.text())
     if not report.ok:
         sys.exit(1)
+
+
+# ---------------------------------------------------------------------- networks
+
+
+def _network(opts: Options, classes: tuple[str, ...] = (), focus: str | None = None, depth: int = 1,
+             properties: tuple[str, ...] = (), with_sources: bool = False):  # noqa: ANN202 - networkx graph
+    from graph.network import build_network
+
+    kg = opts.kg()
+    focus_iri = kg.resolve(focus) if focus else None
+    return build_network(kg.store, classes=classes, properties=properties, focus=focus_iri, depth=depth,
+                         with_sources=with_sources)
+
+
+@cli.command("viz")
+@click.option("-o", "--output", default=None, metavar="FILE",
+              help="Picture (.png, .svg, .pdf) or interactive page (.html). Default: a named .png here.")
+@click.option("--focus", default=None, metavar="NAME", help="Show only this entity's neighbourhood.")
+@click.option("--depth", type=click.IntRange(min=1, max=6), default=1, show_default=True,
+              help="How many links from --focus to include.")
+@click.option("--class", "classes", multiple=True, metavar="C",
+              help="Only individuals of this class (repeatable), e.g. Challenge, Regulation, 'AI use'.")
+@click.option("--property", "properties", multiple=True, metavar="P", help="Only links of this relation (repeatable).")
+@click.option("--layout", type=click.Choice(["spring", "kamada-kawai", "shell"]), default="spring", show_default=True)
+@click.option("--communities", "by_community", is_flag=True, help="Colour nodes by modularity community.")
+@click.pass_obj
+def viz(opts: Options, output: str | None, focus: str | None, depth: int, classes: tuple[str, ...],
+        properties: tuple[str, ...], layout: str, by_community: bool) -> None:
+    """Draw how uses, impacts, challenges, regulations and organisations connect."""
+    from graph import compact
+    from graph.network import communities
+    from graph.viz import draw_picture, write_html
+
+    g = _network(opts, classes, focus, depth, properties, with_sources=bool(output and output.endswith(".html")))
+    if output is None:
+        stem = "aihkg-" + (compact(g.graph["focus"]).split(":")[-1].lower() if focus else "graph")
+        output = f"{stem}.png"
+    what = (f"neighbourhood of {g.nodes[g.graph['focus']]['label']} (depth {depth})" if focus
+            else "the AI-in-healthcare knowledge graph")
+    if classes:
+        what += f", classes: {', '.join(classes)}"
+    title = f"aihkg: {what}: {g.number_of_nodes()} individuals, {g.number_of_edges()} links"
+    groups = communities(g) if by_community else None
+    if output.lower().endswith(".html"):
+        facts = write_html(g, output, title=title, layout=layout, groups=groups)
+    else:
+        facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
+    click.echo(output)
+    note(f"{facts['nodes']} individuals, {facts['edges']} links"
+         + (f", {facts['labelled']} labelled" if "labelled" in facts else ""))
+
+
+@cli.command("path")
+@click.argument("start")
+@click.argument("end")
+@click.option("--all", "all_paths", is_flag=True, help="Every shortest path, not just one.")
+@click.pass_obj
+def path(opts: Options, start: str, end: str, all_paths: bool) -> None:
+    """The shortest chain of relationships between two entities (labels, acronyms, CURIEs or IRIs)."""
+    from graph import deadline
+    from graph.network import build_network, format_path, shortest_paths
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    a, b = kg.resolve(start), kg.resolve(end)
+    g = build_network(kg.store)
+    found = shortest_paths(g, a, b, all_paths=all_paths)
+    if not found:
+        from graph.errors import DataProblem
+
+        raise DataProblem(f"no chain of relationships links '{start}' and '{end}'")
+    for steps in found:
+        click.echo(format_path(g, steps))
+    note(f"{len(found)} path(s) of {len(found[0])} link(s)")
+
+
+@cli.command("rank")
+@click.option("--by", type=click.Choice(["degree", "betweenness", "pagerank"]), default="degree", show_default=True)
+@click.option("--class", "classes", multiple=True, metavar="C", help="Only rank individuals of this class.")
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True, help="How many (0 = all).")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.pass_obj
+def rank(opts: Options, by: str, classes: tuple[str, ...], top: int, fmt: str) -> None:
+    """The most central entities of the network."""
+    import pyoxigraph as ox
+
+    from graph import deadline
+    from graph.network import build_network
+    from graph.network import rank as rank_nodes
+    from graph.stores import Result
+    from queries.formats import render
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    g = build_network(kg.store)
+    ranked = rank_nodes(g, by, classes, top)
+    xsd = "http://www.w3.org/2001/XMLSchema#decimal"
+    rows = [(ox.Literal(str(i)), ox.NamedNode(n), ox.Literal(g.nodes[n]["label"]), ox.Literal(g.nodes[n]["cls"]),
+             ox.Literal(f"{score:.4f}", datatype=ox.NamedNode(xsd)))
+            for i, (n, score) in enumerate(ranked, 1)]
+    result = Result("select", ["rank", "entity", "entityLabel", "class", by], rows)
+    click.echo(render(result, fmt, limit=0), nl=False)
+
+
+@cli.command("gaps")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.pass_obj
+def gaps(opts: Options, fmt: str) -> None:
+    """Where governance falls short: unaddressed challenges, exposed uses, unenforced rules, unlinked bodies."""
+    from graph import deadline
+    from queries.formats import render
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    sections = [
+        ("Challenges that no regulation addresses", "challenges_without_regulation"),
+        ("AI uses with the most unaddressed challenges", "uses_with_unaddressed_challenges"),
+        ("Binding rules with no enforcing organisation", "regulations_without_enforcer"),
+        ("Organisations with no link to a regulation", "organisations_without_regulation"),
+    ]
+    for i, (title, name) in enumerate(sections):
+        result = kg.run(name)
+        if fmt in ("table", "md"):
+            click.echo(("\n" if i else "") + f"## {title} (aihkg query {name})")
+        elif i:
+            click.echo("")
+        click.echo(render(result, fmt, labels=None, limit=0), nl=False)
+
+
+@cli.command("communities")
+@click.option("--top", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Members to list per community.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def communities_cmd(opts: Options, top: int, fmt: str) -> None:
+    """Groups of closely linked entities found by modularity (Louvain, seeded)."""
+    import json
+    from collections import Counter
+
+    from graph import compact, deadline
+    from graph.network import build_network, communities
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    g = build_network(kg.store)
+    groups = communities(g)
+    if fmt == "json":
+        click.echo(json.dumps([{"community": i + 1, "size": len(c), "members": c} for i, c in enumerate(groups)],
+                              indent=2))
+        return
+    for i, group in enumerate(groups, 1):
+        kinds = Counter(g.nodes[n]["top"] for n in group).most_common(3)
+        click.echo(f"community {i}: {len(group)} members ({', '.join(f'{k} {v}' for k, v in kinds)})")
+        for n in group[:top]:
+            click.echo(f"  - {g.nodes[n]['label']} ({compact(n)})")
+        if len(group) > top:
+            click.echo(f"  ... and {len(group) - top} more")
+    note(f"{len(groups)} communities over {g.number_of_nodes()} individuals")
 
 
 # ---------------------------------------------------------------------- stores
@@ -393,7 +556,8 @@ def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str)
 def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
     """Add RDF files to a persistent Oxigraph store (--store oxigraph:DIR), in bulk."""
     from graph.errors import UsageProblem
-    from graph.stores import bulk_load, disk_store, refresh_builtin as refresh
+    from graph.stores import bulk_load, disk_store
+    from graph.stores import refresh_builtin as refresh
 
     spec = opts.store or os.environ.get("AIHKG_STORE") or "memory"
     if not spec.startswith("oxigraph:"):
@@ -499,10 +663,10 @@ def main(argv: list[str] | None = None) -> None:
         code = exc.exit_code
     except BrokenPipeError:
         code = 0
-        try:
+        import contextlib
+
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
-        except OSError:
-            pass
     except KeyboardInterrupt:
         _fail("interrupted", 130)
         code = 130
@@ -527,8 +691,10 @@ def main(argv: list[str] | None = None) -> None:
 
             traceback.print_exc()
     finally:
+        from graph import deadline
         from graph.atomic import discard_open_temps
 
+        deadline.cancel()
         discard_open_temps()
     sys.stdout.flush()
     sys.exit(code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,10 +15,8 @@ _open_temps: set[str] = set()
 
 def discard_open_temps() -> None:
     for name in list(_open_temps):
-        try:
+        with suppress(OSError):
             os.unlink(name)
-        except OSError:
-            pass
         _open_temps.discard(name)
 
 
@@ -40,10 +38,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             os.chmod(tmp, 0o644 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     finally:
         _open_temps.discard(tmp)

@@ -17,24 +17,29 @@ if TYPE_CHECKING:
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def _parse_builtin() -> "rdflib.Graph":
+def _parse_builtin(include_data: bool) -> "rdflib.Graph":
     import rdflib
 
     g = rdflib.Graph()
     for name, data in builtin.builtin_bytes():
-        g.parse(data=data, format="turtle", publicID=f"https://w3id.org/aihkg/{name}")
+        if include_data or name.startswith("ontology/"):
+            g.parse(data=data, format="turtle", publicID=f"https://w3id.org/aihkg/{name}")
     return g
 
 
-def builtin_nquads() -> bytes:
-    """The built-in graph as sorted N-Quads (all in the default graph), from the cache."""
+def builtin_nquads(include_data: bool = True) -> bytes:
+    """The built-in graph as sorted N-Quads (all in the default graph), from the cache.
+
+    With include_data=False, only the ontology: for working on one's own data alone.
+    """
 
     def build() -> bytes:
-        g = _parse_builtin()
+        g = _parse_builtin(include_data)
         lines = g.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
         return b"".join(sorted(set(lines)))
 
-    return cache.cached("builtin", builtin.content_hash(), build, suffix=".nq")
+    kind = "builtin" if include_data else "ontology"
+    return cache.cached(kind, builtin.content_hash(), build, suffix=".nq")
 
 
 def ox_to_rdflib(term):  # noqa: ANN001, ANN201 - pyoxigraph term in, rdflib term out
@@ -84,7 +89,7 @@ def add_quads(ds: "rdflib.Dataset", quads: Iterable) -> None:
 
 
 def load_dataset(data_files: Sequence[str] = (), *, data_format: str | None = None,
-                 allow_remote: bool = False, include_builtin: bool = True) -> "rdflib.Dataset":
+                 allow_remote: bool = False, include_data: bool = True) -> "rdflib.Dataset":
     """The built-in graph (default graph) plus the user's files, as an rdflib Dataset.
 
     Triples from the user's files join the default graph; quads from TriG or N-Quads files keep
@@ -97,8 +102,7 @@ def load_dataset(data_files: Sequence[str] = (), *, data_format: str | None = No
 
     ds = rdflib.Dataset(default_union=True)
     bind_prefixes(ds)
-    if include_builtin:
-        add_quads(ds, ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
+    add_quads(ds, ox.parse(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS))
     for location in data_files:
         add_quads(ds, read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
     return ds

@@ -9,6 +9,7 @@ number of processes may start at once on a cold cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable
@@ -80,10 +81,8 @@ def _prune(kind: str, keep: Path) -> None:
     for old in keep.parent.glob(f"{kind}-*"):
         if old.name.startswith(keep.name):
             continue
-        try:
+        with contextlib.suppress(OSError):
             old.unlink()
-        except OSError:
-            pass
 
 
 def clear() -> int:

@@ -1,7 +1,9 @@
-"""Serialising the whole graph: RDF formats (rdflib), network formats (graph.network).
+"""Serialising the whole graph: RDF formats, network formats (graph.network).
 
-RDF output is deterministic, so an export diffs cleanly in git: N-Triples lines are sorted and
-Turtle uses rdflib's ``longturtle`` writer, which orders subjects and predicates.
+RDF output is deterministic, so an export diffs cleanly in git: statements are sorted before
+writing. Turtle, TriG and N-Triples are written by Oxigraph, which keeps every literal's lexical
+form (rdflib's Turtle writer rewrites "29"^^xsd:decimal as 29.0, which is not the same term);
+JSON-LD and RDF/XML by rdflib.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from graph import PREFIXES
 from graph.errors import UsageProblem
 
-RDF_FORMATS = {"turtle": "longturtle", "nt": "nt", "jsonld": "json-ld", "xml": "pretty-xml", "trig": "trig"}
+RDF_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "pretty-xml", "trig": "trig"}
 NETWORK_FORMATS = ("graphml", "gexf", "cytoscape")
 EXTENSIONS = {
     ".ttl": "turtle", ".turtle": "turtle", ".nt": "nt", ".jsonld": "jsonld", ".json": "jsonld",
@@ -37,13 +39,49 @@ def format_for(output: str | None, fmt: str | None) -> str:
     return "turtle"
 
 
+def _sort_key(quad: Any) -> tuple[str, str, str, str]:
+    return (str(quad.graph_name), str(quad.subject), str(quad.predicate), str(quad.object))
+
+
+def serialize_quads(quads: Any, fmt: str) -> bytes:
+    """Turtle, TriG or N-Triples from pyoxigraph quads, sorted; Turtle and N-Triples take the union."""
+    import pyoxigraph as ox
+
+    ordered = sorted(quads, key=_sort_key)
+    if fmt == "trig":
+        return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in ordered},
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    if fmt == "nt":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES))
+
+
+def rdflib_quads(graph_or_dataset: Any) -> list[Any]:
+    import pyoxigraph as ox
+    import rdflib
+
+    from graph.build import rdflib_to_ox
+
+    out = []
+    if isinstance(graph_or_dataset, rdflib.Dataset):
+        for s, p, o, g in graph_or_dataset.quads((None, None, None, None)):
+            ident = getattr(g, "identifier", g)
+            name = ox.DefaultGraph() if ident in (None, rdflib.graph.DATASET_DEFAULT_GRAPH_ID) \
+                else ox.NamedNode(str(ident))
+            out.append(ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), name))
+    else:
+        for s, p, o in graph_or_dataset:
+            out.append(ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o), ox.DefaultGraph()))
+    return out
+
+
 def serialize_rdf(graph_or_dataset: Any, fmt: str) -> bytes:
     from graph.build import bind_prefixes
 
+    if fmt in ("nt", "turtle", "trig"):
+        return serialize_quads(rdflib_quads(graph_or_dataset), fmt)
     bind_prefixes(graph_or_dataset)
-    if fmt == "nt":
-        data = graph_or_dataset.serialize(format="nt", encoding="utf-8")
-        return b"".join(sorted(set(data.splitlines(keepends=True))))
     if fmt == "jsonld":
         context = {p: ns for p, ns in PREFIXES.items()}
         return graph_or_dataset.serialize(format="json-ld", context=context, encoding="utf-8")
@@ -68,6 +106,9 @@ def inferred_graph(graph: Any) -> Any:
             work.add(triple)
         owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False,
                                datatype_axioms=False).expand(work)
+        # The closure is generalised RDF (literals as subjects); only RDF triples are exported.
+        for triple in [t for t in work if isinstance(t[0], rdflib.Literal) or not isinstance(t[1], rdflib.URIRef)]:
+            work.remove(triple)
         return serialize_rdf(work, "nt")
 
     closed = rdflib.Graph()
@@ -86,14 +127,16 @@ def export_bytes(kg: Any, fmt: str, *, inferred: bool = False) -> bytes:
         return export_network(kg, fmt)
     if fmt not in RDF_FORMATS:
         raise UsageProblem(f"unknown export format '{fmt}'")
-    dataset = kg.rdflib_dataset()
     if inferred:
         from graph.build import union_graph
 
-        closed = inferred_graph(union_graph(dataset))
+        closed = inferred_graph(union_graph(kg.rdflib_dataset()))
         return serialize_rdf(closed, fmt)
-    if fmt == "trig":
-        return serialize_rdf(dataset, fmt)
+    if fmt in ("nt", "turtle", "trig"):
+        import pyoxigraph as ox
+
+        return serialize_quads((ox.Quad(s, p, o, g if g is not None else ox.DefaultGraph())
+                                for s, p, o, g in kg.store.triples()), fmt)
     from graph.build import union_graph
 
-    return serialize_rdf(union_graph(dataset), fmt)
+    return serialize_rdf(union_graph(kg.rdflib_dataset()), fmt)

@@ -138,7 +138,8 @@ def _check_json_depth(name: str, text: str) -> None:
     except RecursionError:
         raise DataProblem(f"{name}: JSON-LD is nested too deeply to read safely") from None
     except ValueError as exc:
-        raise DataProblem(f"{name}:{getattr(exc, 'lineno', '?')}: not valid JSON ({getattr(exc, 'msg', exc)})") from None
+        line, reason = getattr(exc, "lineno", "?"), getattr(exc, "msg", exc)
+        raise DataProblem(f"{name}:{line}: not valid JSON ({reason})") from None
     depth = deepest = 0
     in_string = escaped = False
     for ch in text:

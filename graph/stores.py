@@ -43,7 +43,7 @@ class Result:
     seconds: float = 0.0
 
     def dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.variables, row)) for row in self.rows]
+        return [dict(zip(self.variables, row, strict=False)) for row in self.rows]
 
 
 class Store:
@@ -124,15 +124,15 @@ class OxigraphStore(Store):
 
 
 def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = None,
-                 allow_remote: bool = False) -> OxigraphStore:
-    """The built-in graph plus the user's files in an in-memory Oxigraph store."""
+                 allow_remote: bool = False, include_data: bool = True) -> OxigraphStore:
+    """The built-in graph (or only the ontology) plus the user's files in an in-memory Oxigraph store."""
     import pyoxigraph as ox
 
     from graph.build import builtin_nquads
     from graph.files import read_rdf
 
     store = ox.Store()
-    store.load(builtin_nquads(), format=ox.RdfFormat.N_QUADS)
+    store.load(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS)
     for location in data_files:
         store.extend(read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
     return OxigraphStore(store, "memory")
@@ -161,10 +161,10 @@ class RdflibStore(Store):
             res = self.dataset.query(text)
         except RecursionError:
             raise UsageProblem("query is nested too deeply to parse") from None
-        except Exception as exc:  # rdflib raises pyparsing errors for syntax
+        except Exception as exc:  # rdflib raises pyparsing errors for syntax, Python errors for the rest
             if type(exc).__name__ in {"ParseException", "ParseSyntaxException"}:
                 raise UsageProblem(f"SPARQL syntax error: {exc}") from None
-            raise
+            raise StoreProblem(f"rdflib could not evaluate the query ({type(exc).__name__}: {exc})") from None
         seconds = time.perf_counter() - started
         if res.type == "ASK":
             return Result("ask", boolean=bool(res.askAnswer), seconds=seconds)
@@ -193,10 +193,11 @@ class RdflibStore(Store):
 
 
 def rdflib_store(data_files: Sequence[str] = (), *, data_format: str | None = None,
-                 allow_remote: bool = False) -> RdflibStore:
+                 allow_remote: bool = False, include_data: bool = True) -> RdflibStore:
     from graph.build import load_dataset
 
-    return RdflibStore(load_dataset(data_files, data_format=data_format, allow_remote=allow_remote))
+    return RdflibStore(load_dataset(data_files, data_format=data_format, allow_remote=allow_remote,
+                                    include_data=include_data))
 
 
 # --------------------------------------------------------------------------- Oxigraph on disk
@@ -335,19 +336,10 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
             raise DataProblem(f"{location}: no such file")
         counter = {"n": 0, "next": 100_000}
 
-        def counted(quads: Iterable[Any]) -> Iterator[Any]:
-            for q in quads:
-                counter["n"] += 1
-                if counter["n"] >= counter["next"]:
-                    rate = counter["n"] / max(time.perf_counter() - started, 1e-9)
-                    progress(f"  {location}: {counter['n']:,} triples ({rate:,.0f}/s)")
-                    counter["next"] += 100_000
-                yield q
-
         try:
             parser = ox.parse(path=location, format=getattr(ox.RdfFormat, fmt),
                               base_iri=Path(location).resolve().as_uri(), rename_blank_nodes=True)
-            store.store.bulk_extend(counted(parser))
+            store.store.bulk_extend(_counted(parser, counter, location, started, progress))
         except SyntaxError as exc:
             from graph.files import _position, _pretty, _reason
 
@@ -359,6 +351,18 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         total += counter["n"]
     store.store.flush()
     return total
+
+
+def _counted(quads: Iterable[Any], counter: dict[str, int], location: str, started: float,
+             progress: Callable[[str], None]) -> Iterator[Any]:
+    """Pass quads through, reporting progress every 100,000."""
+    for q in quads:
+        counter["n"] += 1
+        if counter["n"] >= counter["next"]:
+            rate = counter["n"] / max(time.perf_counter() - started, 1e-9)
+            progress(f"  {location}: {counter['n']:,} triples ({rate:,.0f}/s)")
+            counter["next"] += 100_000
+        yield q
 
 
 # --------------------------------------------------------------------------- SPARQL endpoints
@@ -522,7 +526,7 @@ def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple
             union(str(o), key)
         keys.append(key)
     grouped: dict[str, list[tuple[Any, Any, Any]]] = {}
-    for key, triple in zip(keys, triples):
+    for key, triple in zip(keys, triples, strict=False):
         grouped.setdefault(find(key), []).append(triple)
     return list(grouped.values())
 
@@ -532,14 +536,22 @@ def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple
 
 def open_store(spec: str | None = None, *, data_files: Sequence[str] = (), data_format: str | None = None,
                allow_remote: bool = False, timeout: float = 60.0, write: bool = False,
-               note: Callable[[str], None] | None = None) -> Store:
-    """Open the store named by `spec` (or $AIHKG_STORE, or memory)."""
+               note: Callable[[str], None] | None = None, include_data: bool = True) -> Store:
+    """Open the store named by `spec` (or $AIHKG_STORE, or memory).
+
+    include_data=False leaves the built-in instance data out (the ontology stays), so a user can
+    work on their own files alone; it applies to the memory and rdflib stores.
+    """
     spec = spec or os.environ.get(STORE_ENV) or "memory"
     kind, _, rest = spec.partition(":")
     if kind == "memory" and not rest:
-        return memory_store(data_files, data_format=data_format, allow_remote=allow_remote)
+        return memory_store(data_files, data_format=data_format, allow_remote=allow_remote,
+                            include_data=include_data)
     if kind == "rdflib" and not rest:
-        return rdflib_store(data_files, data_format=data_format, allow_remote=allow_remote)
+        return rdflib_store(data_files, data_format=data_format, allow_remote=allow_remote,
+                            include_data=include_data)
+    if not include_data:
+        raise UsageProblem("--no-builtin-data applies to the memory and rdflib stores")
     if data_files:
         raise UsageProblem(f"--data merges files into the memory or rdflib store only; "
                            f"use `aihkg load FILE` to add data to {spec}")

@@ -20,7 +20,7 @@ from graph.errors import UsageProblem
 from graph.stores import Result, Store, open_store
 from queries import bind as binding
 from queries import guard
-from queries.catalog import Catalog, CannedQuery
+from queries.catalog import CannedQuery, Catalog
 
 XSD = PREFIXES["xsd"]
 
@@ -358,5 +358,6 @@ SELECT ?s ?field ?text ?label ?cls ?clslabel WHERE {
   ?s ?field ?text .
   FILTER (isIRI(?s) && CONTAINS(LCASE(STR(?text)), ?q))
   OPTIONAL { ?s rdfs:label ?label FILTER (LANG(?label) = "en" || LANG(?label) = "") }
-  OPTIONAL { ?s a ?cls . OPTIONAL { ?cls rdfs:label ?clslabel FILTER (LANG(?clslabel) = "en" || LANG(?clslabel) = "") } }
+  OPTIONAL { ?s a ?cls .
+             OPTIONAL { ?cls rdfs:label ?clslabel FILTER (LANG(?clslabel) = "en" || LANG(?clslabel) = "") } }
 }"""

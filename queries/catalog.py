@@ -87,9 +87,7 @@ def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:
     for line in text.splitlines():
         if line.startswith("#+"):
             header_lines.append(line[3:] if line.startswith("#+ ") else line[2:])
-        elif line.strip() and not header_lines:
-            break
-        elif header_lines and not line.startswith("#+"):
+        elif line.strip() and not header_lines or header_lines and not line.startswith("#+"):
             break
     try:
         meta = yaml.safe_load("\n".join(header_lines)) or {}

@@ -48,7 +48,7 @@ def to_json(result: Result) -> str:
         return json.dumps({"head": {}, "boolean": bool(result.boolean)}, indent=2) + "\n"
     bindings = []
     for row in result.rows:
-        bindings.append({v: json_term(t) for v, t in zip(result.variables, row) if t is not None})
+        bindings.append({v: json_term(t) for v, t in zip(result.variables, row, strict=False) if t is not None})
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
                       indent=2, ensure_ascii=False) + "\n"
 
@@ -139,10 +139,10 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
     natural = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
     total = width or shutil.get_terminal_size((120, 24)).columns
     widths = _fit(natural, total) if header else []
-    out = [" | ".join(_cut(h, w).ljust(w) for h, w in zip(header, widths))]
+    out = [" | ".join(_cut(h, w).ljust(w) for h, w in zip(header, widths, strict=False))]
     out.append("-+-".join("-" * w for w in widths))
     for row in cells:
-        out.append(" | ".join(_cut(c, w).ljust(w) for c, w in zip(row, widths)).rstrip())
+        out.append(" | ".join(_cut(c, w).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())
     out.append(note)
     return "\n".join(out) + "\n"
 

@@ -10,9 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from canned import SAMPLE_PARAMS, answer
 from conftest import DATA, aihkg
+
 from graph.errors import UsageProblem
 from queries.api import KnowledgeGraph
 from queries.catalog import Catalog
@@ -124,11 +124,11 @@ def test_disk_store_is_created_once_read_only_and_loadable(tmp_path: Path) -> No
 
 def test_persistent_and_remote_stores_refuse_data_files(tmp_path: Path) -> None:
     with pytest.raises(UsageProblem, match="use `aihkg load FILE`"):
-        KnowledgeGraph(f"oxigraph:{tmp_path / 'kg'}", data=[str(DATA / "mini.ttl")]).store
+        _ = KnowledgeGraph(f"oxigraph:{tmp_path / 'kg'}", data=[str(DATA / "mini.ttl")]).store
     with pytest.raises(UsageProblem, match="unknown store"):
-        KnowledgeGraph("postgres:db").store
+        _ = KnowledgeGraph("postgres:db").store
     with pytest.raises(UsageProblem, match="expected sparql:QUERY_URL"):
-        KnowledgeGraph("sparql:ftp://x").store
+        _ = KnowledgeGraph("sparql:ftp://x").store
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:

@@ -1,0 +1,340 @@
+"""The knowledge graph as a networkx network, and what networks answer.
+
+Individuals become nodes (IRI, label, class, top class); links between individuals through OWL
+object properties become edges (property IRI and label). Literals, sources, vocabulary concepts
+and the schema stay out. The network is read with SPARQL through the store interface, so it is
+the same on every store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph import DOMAIN_CLASSES, ONTOLOGY_NS, PREFIXES, compact
+from graph.errors import UsageProblem
+
+# One colour per top class; the five top classes get the strongest.
+CLASS_COLOURS: dict[str, str] = {
+    "AIUse": "#1f77b4", "Impact": "#2ca02c", "Challenge": "#d62728", "Regulation": "#9467bd",
+    "Organisation": "#ff7f0e", "Strategy": "#8c564b", "Programme": "#e377c2", "Funding": "#bcbd22",
+    "Report": "#7f7f7f", "Jurisdiction": "#17becf", "AITechnique": "#aec7e8", "AffectedGroup": "#ff9896",
+    "AISystem": "#98df8a", "DataResource": "#c5b0d5", "Event": "#c49c94", "Person": "#f7b6d2",
+    "Statistic": "#dbdb8d",
+}
+COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                     "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
+                     "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363"]
+
+_VALUES_TOP = " ".join(f"aihkg:{c}" for c in DOMAIN_CLASSES)
+
+_NODES = f"""PREFIX aihkg: <{ONTOLOGY_NS}>
+PREFIX rdfs: <{PREFIXES['rdfs']}>
+PREFIX dcterms: <{PREFIXES['dcterms']}>
+PREFIX skos: <{PREFIXES['skos']}>
+SELECT ?s ?cls ?clsLabel ?top ?label ?alt ?desc WHERE {{
+  VALUES ?top {{ {_VALUES_TOP} }}
+  ?s a ?cls . ?cls rdfs:subClassOf* ?top .
+  FILTER (isIRI(?s))
+  OPTIONAL {{ ?cls rdfs:label ?clsLabel FILTER (LANG(?clsLabel) IN ("en", "")) }}
+  OPTIONAL {{ ?s rdfs:label ?label FILTER (LANG(?label) IN ("en", "")) }}
+  OPTIONAL {{ ?s skos:altLabel ?alt }}
+  OPTIONAL {{ ?s dcterms:description ?desc }}
+}}"""
+
+_EDGES = f"""PREFIX owl: <{PREFIXES['owl']}>
+PREFIX rdfs: <{PREFIXES['rdfs']}>
+SELECT DISTINCT ?s ?p ?o ?pLabel WHERE {{
+  ?p a owl:ObjectProperty .
+  ?s ?p ?o .
+  FILTER (isIRI(?s) && isIRI(?o))
+  OPTIONAL {{ ?p rdfs:label ?pLabel FILTER (LANG(?pLabel) IN ("en", "")) }}
+}}"""
+
+_INVERSES = f"""PREFIX owl: <{PREFIXES['owl']}>
+PREFIX rdfs: <{PREFIXES['rdfs']}>
+SELECT ?p ?invLabel WHERE {{
+  {{ ?p owl:inverseOf ?inv }} UNION {{ ?inv owl:inverseOf ?p }}
+  ?inv rdfs:label ?invLabel FILTER (LANG(?invLabel) IN ("en", ""))
+}}"""
+
+_SOURCES = f"""PREFIX dcterms: <{PREFIXES['dcterms']}>
+PREFIX aihkg: <{ONTOLOGY_NS}>
+SELECT ?s ?title ?url WHERE {{
+  ?s dcterms:source ?src . ?src dcterms:title ?title .
+  OPTIONAL {{ ?src aihkg:url ?url }}
+}}"""
+
+
+def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequence[str] = (),
+                  focus: str | None = None, depth: int = 1, with_sources: bool = False) -> Any:
+    """A networkx MultiDiGraph of the store's individuals and the object-property links among them.
+
+    Args:
+        store: a graph.stores.Store.
+        classes: keep only nodes whose class, or any class above it, has one of these names
+            (local names like "Challenge" or labels like "AI use", case-insensitive).
+        properties: keep only edges of these properties (local names, labels or CURIEs).
+        focus: an IRI; keep its neighbourhood up to `depth` links away (either direction).
+        with_sources: attach each node's source titles and URLs (for interactive pages).
+    """
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    ancestry: dict[str, set[str]] = {}
+    rank = {name: i for i, name in enumerate(DOMAIN_CLASSES)}
+    for row in store.query(_NODES, "select").dicts():
+        iri = row["s"].value
+        top = row["top"].value[len(ONTOLOGY_NS):]
+        cls_iri = row["cls"].value
+        cls = row["clsLabel"].value if row.get("clsLabel") is not None else compact(cls_iri)
+        data = g.nodes[iri] if iri in g else None
+        if data is None:
+            g.add_node(iri, iri=iri, curie=compact(iri), label=compact(iri), top=top, cls=cls,
+                       cls_iri=cls_iri, alt="", description="")
+            data = g.nodes[iri]
+        if rank[top] < rank[data["top"]]:
+            data["top"] = top
+        names = ancestry.setdefault(iri, set())
+        names.update({top.lower(), cls.lower(), cls_iri.rsplit("#", 1)[-1].lower()})
+        if cls_iri.startswith(ONTOLOGY_NS) and cls_iri[len(ONTOLOGY_NS):] not in DOMAIN_CLASSES:
+            data["cls"], data["cls_iri"] = cls, cls_iri  # a narrower class (Act, Guidance ...) wins
+        if row.get("label") is not None:
+            data["label"] = row["label"].value
+        if row.get("alt") is not None and (not data["alt"] or len(row["alt"].value) < len(data["alt"])):
+            data["alt"] = row["alt"].value
+        if row.get("desc") is not None and not data["description"]:
+            data["description"] = row["desc"].value
+    for _iri, data in g.nodes(data=True):
+        data["colour"] = CLASS_COLOURS.get(data["top"], "#999999")
+    inverse = {r["p"].value: r["invLabel"].value for r in store.query(_INVERSES, "select").dicts()}
+    for row in store.query(_EDGES, "select").dicts():
+        s, p, o = row["s"].value, row["p"].value, row["o"].value
+        if s in g and o in g and s != o:
+            label = row["pLabel"].value if row.get("pLabel") is not None else compact(p)
+            g.add_edge(s, o, key=compact(p), property=p, label=label, inverse_label=inverse.get(p, ""))
+    if with_sources:
+        for row in store.query(_SOURCES, "select").dicts():
+            iri = row["s"].value
+            if iri in g:
+                g.nodes[iri].setdefault("sources", []).append(
+                    {"title": row["title"].value, "url": row["url"].value if row.get("url") is not None else ""})
+    if classes:
+        wanted = {c.strip().lower().replace(" ", "") for c in classes}
+        keep = [n for n in g if {name.replace(" ", "") for name in ancestry.get(n, set())} & wanted]
+        if not keep:
+            raise UsageProblem(f"no individual belongs to class {', '.join(classes)}")
+        g = g.subgraph(keep).copy()
+    if properties:
+        wanted = {p.strip().lower() for p in properties}
+        drop = [(u, v, k) for u, v, k, d in g.edges(keys=True, data=True)
+                if not ({k.lower(), k.split(":")[-1].lower(), d["label"].lower()} & wanted)]
+        g.remove_edges_from(drop)
+    if focus:
+        if focus not in g:
+            raise UsageProblem(f"{compact(focus)} is not a node of this view")
+        near = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), focus, cutoff=depth)
+        g = g.subgraph(near).copy()
+        g.graph["focus"] = focus
+    return _sorted(g)
+
+
+def _sorted(g: Any) -> Any:
+    """The same graph with nodes and edges in a fixed order, so layouts and files are repeatable."""
+    import networkx as nx
+
+    out = nx.MultiDiGraph()
+    out.graph.update(g.graph)
+    out.add_nodes_from(sorted(g.nodes(data=True), key=lambda nd: nd[0]))
+    out.add_edges_from(sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])))
+    return out
+
+
+def simple_undirected(g: Any) -> Any:
+    import networkx as nx
+
+    h = nx.Graph()
+    h.add_nodes_from(g.nodes(data=True))
+    for u, v in g.edges():
+        if h.has_edge(u, v):
+            h[u][v]["weight"] += 1
+        else:
+            h.add_edge(u, v, weight=1)
+    return h
+
+
+# --------------------------------------------------------------------------- answers
+
+
+@dataclass
+class Step:
+    source: str
+    target: str
+    labels: list[str]  # property labels read in the direction of travel
+    forward: bool
+
+
+def shortest_paths(g: Any, a: str, b: str, *, all_paths: bool = False, limit: int = 50) -> list[list[Step]]:
+    """Shortest chains of relationships from `a` to `b`, following links either way."""
+    import networkx as nx
+
+    for end in (a, b):
+        if end not in g:
+            raise UsageProblem(f"{compact(end)} is not an individual of the network")
+    undirected = g.to_undirected(as_view=True)
+    try:
+        if all_paths:
+            paths = []
+            for p in nx.all_shortest_paths(undirected, a, b):
+                paths.append(p)
+                if len(paths) >= limit:
+                    break
+        else:
+            paths = [nx.shortest_path(undirected, a, b)]
+    except nx.NetworkXNoPath:
+        return []
+    return [[_step(g, u, v) for u, v in zip(p, p[1:], strict=False)] for p in sorted(paths)]
+
+
+def _step(g: Any, u: str, v: str) -> Step:
+    forward = [d["label"] for d in g.get_edge_data(u, v, default={}).values()]
+    if forward:
+        return Step(u, v, sorted(set(forward)), True)
+    backward = g.get_edge_data(v, u, default={}).values()
+    labels = sorted({d["inverse_label"] or d["label"] for d in backward})
+    has_inverse = all(d["inverse_label"] for d in backward)
+    return Step(u, v, labels, has_inverse)
+
+
+def format_path(g: Any, steps: list[Step]) -> str:
+    if not steps:
+        return ""
+    parts = [g.nodes[steps[0].source]["label"]]
+    for step in steps:
+        label = "/".join(step.labels)
+        arrow = f" --{label}--> " if step.forward else f" <--{label}-- "
+        parts.append(arrow + g.nodes[step.target]["label"])
+    return "".join(parts)
+
+
+def centrality(g: Any, by: str = "degree") -> dict[str, float]:
+    import networkx as nx
+
+    h = simple_undirected(g)
+    if by == "degree":
+        return nx.degree_centrality(h)
+    if by == "betweenness":
+        return nx.betweenness_centrality(h, normalized=True)
+    if by == "pagerank":
+        directed = nx.DiGraph()
+        directed.add_nodes_from(g.nodes)
+        directed.add_edges_from((u, v) for u, v in g.edges())
+        return nx.pagerank(directed, alpha=0.85)
+    raise UsageProblem(f"unknown centrality '{by}' (use degree, betweenness or pagerank)")
+
+
+def rank(g: Any, by: str = "degree", classes: Iterable[str] = (), top: int = 20) -> list[tuple[str, float]]:
+    scores = centrality(g, by)
+    wanted = {c.strip().lower().replace(" ", "") for c in classes}
+    items = [(n, s) for n, s in scores.items()
+             if not wanted or {g.nodes[n]["top"].lower(), g.nodes[n]["cls"].lower().replace(" ", "")} & wanted]
+    items.sort(key=lambda item: (-item[1], g.nodes[item[0]]["label"].lower(), item[0]))
+    return items[:top] if top else items
+
+
+def communities(g: Any, seed: int = 42) -> list[list[str]]:
+    """Groups found by modularity (Louvain, seeded), largest first; members sorted by degree."""
+    import networkx as nx
+
+    h = simple_undirected(g)
+    if h.number_of_edges() == 0:
+        return [[n] for n in sorted(h)]
+    groups = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    degree = dict(h.degree())
+    ordered = [sorted(c, key=lambda n: (-degree[n], g.nodes[n]["label"].lower(), n)) for c in groups]
+    ordered.sort(key=lambda c: (-len(c), c[0]))
+    return ordered
+
+
+def community_of(groups: list[list[str]]) -> dict[str, int]:
+    return {n: i for i, group in enumerate(groups) for n in group}
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _flat(g: Any, colour_by: dict[str, str] | None = None) -> Any:
+    """A copy with only string/number attributes, as GraphML and GEXF require."""
+    import networkx as nx
+
+    out = nx.MultiDiGraph()
+    for n, d in g.nodes(data=True):
+        colour = (colour_by or {}).get(n, d["colour"])
+        out.add_node(n, label=d["label"], curie=d["curie"], cls=d["cls"], top=d["top"], colour=colour,
+                     description=d.get("description", ""), iri=n)
+    for u, v, k, d in g.edges(keys=True, data=True):
+        out.add_edge(u, v, key=k, label=d["label"], property=d["property"])
+    return out
+
+
+def _rgb(colour: str) -> dict[str, int]:
+    return {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16), "b": int(colour[5:7], 16)}
+
+
+def to_graphml(g: Any) -> bytes:
+    import io
+
+    import networkx as nx
+
+    buf = io.BytesIO()
+    nx.write_graphml(_flat(g), buf, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    return buf.getvalue()
+
+
+def to_gexf(g: Any) -> bytes:
+    import io
+
+    import networkx as nx
+
+    flat = _flat(g)
+    degree = dict(flat.degree())
+    for n, d in flat.nodes(data=True):
+        d["viz"] = {"color": {**_rgb(d["colour"]), "a": 1.0}, "size": float(4 + 2 * degree[n] ** 0.5)}
+    buf = io.BytesIO()
+    nx.write_gexf(flat, buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue()
+
+
+def to_cytoscape(g: Any, positions: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    nodes = []
+    for n, d in g.nodes(data=True):
+        item: dict[str, Any] = {"data": {
+            "id": n, "label": d["label"], "short": d.get("alt") or d["label"], "curie": d["curie"],
+            "cls": d["cls"], "top": d["top"], "colour": d.get("draw_colour", d["colour"]),
+            "description": d.get("description", ""), "sources": d.get("sources", []),
+        }}
+        if positions:
+            x, y = positions[n]
+            item["position"] = {"x": round(float(x), 2), "y": round(float(y), 2)}
+        nodes.append(item)
+    edges = [{"data": {"id": f"e{i}", "source": u, "target": v, "label": d["label"], "property": d["property"]}}
+             for i, (u, v, _k, d) in enumerate(g.edges(keys=True, data=True))]
+    return {"format_version": "1.0", "generated_by": "aihkg", "elements": {"nodes": nodes, "edges": edges}}
+
+
+def export_network(kg: Any, fmt: str) -> bytes:
+    g = build_network(kg.store)
+    if fmt == "graphml":
+        return to_graphml(g)
+    if fmt == "gexf":
+        return to_gexf(g)
+    if fmt == "cytoscape":
+        return (json.dumps(to_cytoscape(g), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    raise UsageProblem(f"unknown network format '{fmt}'")
+
+
+def class_summary(g: Any) -> Counter[str]:
+    return Counter(d["top"] for _, d in g.nodes(data=True))
