@@ -359,7 +359,9 @@ def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -
             raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
         note(f"wrote {output} ({fmt}, {len(data):,} bytes)")
     else:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
 
 
 @cli.command("validate")

@@ -44,10 +44,16 @@ def _sort_key(quad: Any) -> tuple[str, str, str, str]:
 
 
 def serialize_quads(quads: Any, fmt: str) -> bytes:
-    """Turtle, TriG or N-Triples from pyoxigraph quads, sorted; Turtle and N-Triples take the union."""
+    """Turtle, TriG or N-Triples from pyoxigraph quads, sorted; Turtle and N-Triples take the union.
+
+    Blank nodes are relabelled by RDF Dataset Canonicalization (RDFC-1.0), so the same graph gives
+    the same bytes whichever store, process or run it comes from.
+    """
     import pyoxigraph as ox
 
-    ordered = sorted(quads, key=_sort_key)
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    ordered = sorted(dataset, key=_sort_key)
     if fmt == "trig":
         return ox.serialize(ordered, format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in ordered},
