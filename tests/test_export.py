@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import DATA
 from rdflib.compare import isomorphic
 
+from conftest import DATA
 from graph.errors import UsageProblem
 from graph.export import export_bytes, format_for
 from queries.api import KnowledgeGraph

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import DATA, ROOT, Run, aihkg
 
 HOSTILE = DATA / "hostile"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import DATA
 
+from conftest import DATA
 from graph import network, viz
 from queries.api import KnowledgeGraph
 

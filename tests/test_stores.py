@@ -10,9 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from canned import SAMPLE_PARAMS, answer
 from conftest import DATA, aihkg
-
 from graph.errors import UsageProblem
 from queries.api import KnowledgeGraph
 from queries.catalog import Catalog

@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from canned import OPTIONAL_VARIANTS, SAMPLE_PARAMS, answer
 from conftest import aihkg
-from servers import Virtuoso, virtuoso_server
-
 from graph import GRAPH_IRI
 from queries.api import KnowledgeGraph
 from queries.catalog import Catalog
+from servers import Virtuoso, virtuoso_server
 
 pytestmark = pytest.mark.server
 
