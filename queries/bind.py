@@ -117,9 +117,10 @@ def _class_phrase(cls: str | None) -> str:
     if not cls:
         return "an entity"
     local = cls.split(":")[-1].split("#")[-1]
-    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower()
-    words = {"a i use": "AI use", "a i system": "AI system", "a i technique": "AI technique"}.get(words, words)
-    return ("an " if words[:1] in "aeiou" else "a ") + words
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", local).lower()
+    if words.startswith("ai "):
+        words = "AI " + words[3:]
+    return ("an " if words[:1].lower() in "aeiou" else "a ") + words
 
 
 _LOOKUP = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -195,6 +196,10 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
     same = by_squashed.get(_squash(raw), set())
     if len(same) == 1:
         return next(iter(same))
+    if cls:
+        other = store.query(fill(_LOOKUP, q=[literal(wanted)]), "select").rows
+        if other:
+            raise UsageProblem(f"'{raw}' names {compact(other[0][0].value)}, which is not {_class_phrase(cls)}")
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
     hint = ""
     if close:

@@ -120,13 +120,42 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
+def _human_columns(variables: list[str], rows: list[tuple[Any, ...]],
+                   labels: Mapping[str, str] | None) -> tuple[list[str], list[list[str]]]:
+    """Columns for people: ?x and its ?xLabel become one column "Label (kg:X)"; a lone ?yLabel is "y"."""
+    index = {v: i for i, v in enumerate(variables)}
+    paired = {v for v in variables if f"{v}Label" in index}
+    header: list[str] = []
+    plan: list[tuple[int, int | None]] = []
+    for i, var in enumerate(variables):
+        if var.endswith("Label") and var[: -len("Label")] in paired:
+            continue
+        if var in paired:
+            plan.append((i, index[f"{var}Label"]))
+            header.append(var)
+        else:
+            plan.append((i, None))
+            header.append(var[: -len("Label")] if var.endswith("Label") and len(var) > 5 else var)
+    cells = []
+    for row in rows:
+        line = []
+        for i, label_at in plan:
+            term = row[i]
+            if label_at is not None and term is not None and row[label_at] is not None \
+                    and _kind(term) == "NamedNode":
+                line.append(f"{' '.join(row[label_at].value.split())} ({compact(term.value)})")
+            else:
+                line.append(display(term, labels))
+        cells.append(line)
+    return header, cells
+
+
 def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: int | None = None,
              limit: int | None = None, markdown: bool = False) -> str:
     if result.kind == "ask":
         return ("yes" if result.boolean else "no") + "\n"
     shown = result.rows if not limit else result.rows[:limit]
-    cells = [[display(t, labels) for t in row] for row in shown]
-    header = list(result.variables)
+    header, cells = _human_columns(result.variables, shown, labels)
     count = len(result.rows)
     note = f"{count} row{'s' if count != 1 else ''}"
     if limit and count > limit:

@@ -1,0 +1,356 @@
+"""Turn bench/work/results.json into bench/results.md and bench/latency.png."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from pathlib import Path
+from typing import Any
+
+STORE_TITLES = {
+    "memory": "memory (in-memory Oxigraph, `memory_store` + `--data FILE`)",
+    "oxigraph": "oxigraph:DIR (persistent Oxigraph, created + `aihkg load` / `bulk_load`)",
+    "rdflib": "rdflib (rdflib Dataset + rdflib SPARQL, `rdflib_store` + `--data FILE`)",
+}
+INF = math.inf
+
+# Targets (from the brief).
+COLD_MAX_S = 0.25
+COLD_MAX_RATIO = 0.5
+LOAD_MAX_S = 10.0
+MEDIAN_MAX_S = 0.5
+SLOWEST_MAX_S = 3.0
+SPEEDUP_MIN = 10.0
+RSS_MAX_MIB = 1024.0
+
+
+def latency(rec: dict[str, Any] | None) -> float | None:
+    """A query's median seconds; inf when capped; None when not measured (error or missing)."""
+    if not rec:
+        return None
+    if rec.get("capped"):
+        return INF
+    return rec.get("median")
+
+
+def fmt_s(seconds: float | None, cap: float | None = None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds == INF:
+        return f"> {cap:g} s" if cap else "capped"
+    if seconds < 0.001:
+        return f"{seconds * 1000:.2f} ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_q(rec: dict[str, Any] | None, cap: float) -> str:
+    if not rec:
+        return "n/a"
+    if rec.get("error"):
+        return "error"
+    if rec.get("capped"):
+        if rec.get("skipped", "").startswith("predicted"):
+            return f"> {cap:g} s ²"
+        if rec.get("skipped"):
+            return f"> {cap:g} s ¹"
+        return f"> {cap:g} s (capped)"
+    text = fmt_s(rec.get("median"))
+    runs = rec.get("runs") or []
+    return text + ("" if len(runs) >= 5 else f" ({len(runs)} run{'s' if len(runs) != 1 else ''})")
+
+
+def summary(store: dict[str, Any]) -> tuple[float | None, float | None, str]:
+    """(median over queries, slowest, slowest query's name); capped queries count as infinite."""
+    values = {name: latency(rec) for name, rec in store.get("queries", {}).items()}
+    measured = {k: v for k, v in values.items() if v is not None}
+    if not measured:
+        return None, None, ""
+    slowest_name = max(measured, key=lambda k: measured[k])
+    ordered = sorted(measured.values())
+    return statistics.median(ordered), measured[slowest_name], slowest_name
+
+
+def ratio_text(slow: float | None, fast: float | None, cap: float) -> tuple[str, float | None]:
+    """slow/fast as text, and the lower bound value used to judge targets."""
+    if slow is None or fast is None:
+        return "n/a", None
+    if fast == INF and slow == INF:
+        return "both capped", None
+    if fast == INF:
+        return f"< {cap / slow:.2g}" if slow else "n/a", None
+    if slow == INF:
+        bound = cap / fast if fast else INF
+        return f"> {bound:,.0f}×", bound
+    value = slow / fast if fast else INF
+    return f"{value:,.1f}×", value
+
+
+def write_report(results: dict[str, Any], bench: Path) -> None:
+    if not results:
+        raise SystemExit("no results yet: run python bench/run.py first")
+    (bench / "results.md").write_text(markdown(results), encoding="utf-8")
+    plot(results, bench / "latency.png")
+
+
+def markdown(res: dict[str, Any]) -> str:
+    m = res["machine"]
+    s = res["settings"]
+    cap = float(s["cap"])
+    out: list[str] = ["# aihkg benchmark results", ""]
+    out.append(f"Run of {m['date']} by `python bench/run.py --sizes {s['sizes']} --repeat {s['repeat']} "
+               f"--cap {cap:g}` ({res.get('total_seconds', 0) / 60:.0f} min in all).")
+    out += ["", "## Machine", "",
+            f"- CPU: {m['cpu']} ({m['cpus']} CPUs visible), memory {m['memory']}",
+            f"- {m['platform']}; Python {m['python']}",
+            f"- pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, roqet {m['roqet']}, {m['hyperfine']}",
+            f"- built-in graph {res['builtin']['hash']}: {res['builtin']['triples']:,} triples "
+            f"({res['split']['shared']:,} ontology triples written once, {res['split']['per_copy']:,} triples "
+            "about individuals per copy)", ""]
+    out += ["## How to read this", "",
+            f"- Each query: one warm-up run, then up to {s['repeat']} timed runs; the median of those is shown. "
+            f"A query whose runs add up to more than {float(s['budget']):g} s gets fewer runs (the count is shown).",
+            f"- A single run is stopped after {cap:g} s: **> {cap:g} s (capped)**. "
+            f"¹ = not run because it was already over the cap at a smaller size; "
+            f"² = not run because its time at the smaller size times the growth in triples is more than "
+            f"{2 * cap:g} s (a linear extrapolation; real growth was quadratic where we could check).",
+            "- Latency is `store.query(text, form)` as the CLI calls it: the query and turning every row into "
+            "pyoxigraph terms. Parameters are bound once beforehand by the product's own `prepare()` "
+            "(entity parameters by IRI, which copy 0 keeps).",
+            "- Load time is the product's path: `memory_store([FILE])`, `rdflib_store([FILE])`, or for "
+            "oxigraph:DIR creating the store (built-in graph, as on first use) plus `bulk_load` of the other "
+            "copies (what `aihkg load FILE` does). Peak memory is `ru_maxrss` of the child process that "
+            "loaded that store at that size and ran every query on it.",
+            "- `median` below is the median over all canned queries of their median latency (capped queries "
+            "count as slowest).", ""]
+
+    sizes = res.get("sizes", {})
+    out += ["## Scaled graphs", "", "| size | copies | triples | N-Triples file | raw Oxigraph load (engine only) |",
+            "|---|---:|---:|---:|---:|"]
+    for label, e in sizes.items():
+        raw = e.get("raw_oxigraph_load", {})
+        out.append(f"| {label} | {e['copies']} | {e['triples']:,} | {e['file_mib']:.1f} MiB | "
+                   f"{fmt_s(raw.get('seconds'))}, {raw.get('rss_mib', 0):.0f} MiB |")
+    out.append("")
+
+    stores = list(dict.fromkeys(st for e in sizes.values() for st in e["stores"]))
+    for store in stores:
+        out += [f"## Store: {STORE_TITLES.get(store, store)}", "",
+                "| size | triples | load | peak memory | median query | slowest query | capped |",
+                "|---|---:|---:|---:|---:|---|---:|"]
+        for label, e in sizes.items():
+            st = e["stores"].get(store)
+            if not st:
+                continue
+            med, slow, slow_name = summary(st)
+            capped = sum(1 for r in st.get("queries", {}).values() if r.get("capped"))
+            load = st.get("load", {})
+            extra = ""
+            if store == "oxigraph" and load.get("disk_mib"):
+                extra = f" ({load['disk_mib']:.0f} MiB on disk)"
+            out.append(f"| {label} | {e['triples']:,} | {fmt_s(load.get('seconds'))}{extra} | "
+                       f"{st.get('rss_mib', 0):.0f} MiB | {fmt_s(med, cap)} | "
+                       f"{fmt_s(slow, cap)} `{slow_name}` | {capped} |")
+        out.append("")
+
+    if sizes:
+        top_label = list(sizes)[-1]
+        top = sizes[top_label]["stores"]
+        out += [f"## Per query at {top_label} ({sizes[top_label]['triples']:,} triples)", "",
+                "| query | memory | oxigraph:DIR | rdflib | rdflib ÷ oxigraph:DIR | rdflib ÷ memory | rows |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for name in res["queries"]:
+            recs = {st: top.get(st, {}).get("queries", {}).get(name) for st in ("memory", "oxigraph", "rdflib")}
+            r_ox, _ = ratio_text(latency(recs["rdflib"]), latency(recs["oxigraph"]), cap)
+            r_mem, _ = ratio_text(latency(recs["rdflib"]), latency(recs["memory"]), cap)
+            rows = next((r.get("rows") for r in recs.values() if r and r.get("rows") is not None), "")
+            out.append(f"| `{name}` | {fmt_q(recs['memory'], cap)} | {fmt_q(recs['oxigraph'], cap)} | "
+                       f"{fmt_q(recs['rdflib'], cap)} | {r_ox} | {r_mem} | {rows} |")
+        out.append("")
+        out += ["## Per query, every size", "",
+                "| query | " + " | ".join(f"{st} {lb}" for st in stores for lb in sizes) + " |",
+                "|---|" + "---:|" * (len(stores) * len(sizes))]
+        for name in res["queries"]:
+            cells = [fmt_q(sizes[lb]["stores"].get(st, {}).get("queries", {}).get(name), cap)
+                     for st in stores for lb in sizes]
+            out.append(f"| `{name}` | " + " | ".join(cells) + " |")
+        out.append("")
+
+    out += cold_section(res)
+    out += roqet_section(res)
+    out += targets_section(res)
+    return "\n".join(out) + "\n"
+
+
+def cold_section(res: dict[str, Any]) -> list[str]:
+    cold = res.get("cold")
+    if not cold:
+        return []
+    runs = res["settings"]["cold_runs"]
+    out = ["## Cold start on the built-in graph (whole process, warm cache)", "",
+           f"Median of {runs} runs after one warm-up, all three measured in the same hyperfine invocation per "
+           "query. `aihkg query` = `python -m cli query NAME --format csv`; plain rdflib = `bench/plain_rdflib.py` "
+           "(import rdflib, parse ontology/aihkg.ttl + graph/data/**/*.ttl, run the .rq file); roqet = "
+           "`roqet -i sparql -r csv -D builtin.nt NAME.rq` over `aihkg export -f nt`.", "",
+           "| query | aihkg query | plain rdflib | roqet | aihkg ÷ rdflib | roqet ÷ aihkg |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for name, rec in cold.items():
+        t = rec["timings"]
+        a, r, q = (t.get(k, {}).get("median") for k in ("aihkg query", "plain rdflib", "roqet"))
+        failed = rec.get("failed", {})
+
+        def cell(v: float | None, key: str, failed: dict[str, str] = failed) -> str:
+            return fmt_s(v) if v is not None else ("fails ³" if key in failed else "n/a")
+
+        out.append(f"| `{name}` | {cell(a, 'aihkg query')} | {cell(r, 'plain rdflib')} | {cell(q, 'roqet')} | "
+                   f"{f'{a / r:.2f}' if a and r else 'n/a'} | {f'{q / a:.2f}' if a and q else 'n/a'} |")
+    out += ["", "³ roqet cannot parse the query (see the roqet table).", ""]
+    return out
+
+
+def roqet_section(res: dict[str, Any]) -> list[str]:
+    roq = res.get("roqet")
+    if not roq:
+        return []
+    if "unavailable" in roq:
+        return ["## roqet", "", roq["unavailable"], ""]
+    ok = sum(1 for r in roq.values() if r.get("ok") and r.get("rows") == r.get("expected"))
+    out = ["## roqet (rasqal) on every canned query", "",
+           "Each query bound exactly as aihkg binds it (sample parameters, defaults), run by roqet over the "
+           "N-Triples export of the built-in graph; rows compared with the memory store's answer.", "",
+           f"{ok} of {len(roq)} run and return the same number of rows.", "",
+           "| query | roqet | rows (roqet / aihkg) | time | why not |", "|---|---|---:|---:|---|"]
+    for name, r in roq.items():
+        if r.get("ok"):
+            same = r.get("rows") == r.get("expected")
+            status = "runs" if same else "runs, **different rows**"
+            why = "" if same else "row count differs"
+            out.append(f"| `{name}` | {status} | {r.get('rows')} / {r.get('expected')} | {fmt_s(r.get('seconds'))} "
+                       f"| {why} |")
+        else:
+            err = r.get("error", "").replace("|", "\\|")
+            out.append(f"| `{name}` | **fails** | – / {r.get('expected')} | {fmt_s(r.get('seconds'))} | {err} |")
+    out.append("")
+    return out
+
+
+def targets_section(res: dict[str, Any]) -> list[str]:
+    out = ["## Targets", ""]
+    s = res["settings"]
+    cap = float(s["cap"])
+    cold = res.get("cold") or {}
+    if cold:
+        worst = max(((n, r["timings"]["aihkg query"]["median"]) for n, r in cold.items()
+                     if "aihkg query" in r["timings"]), key=lambda x: x[1], default=None)
+        ratios = [(n, r["timings"]["aihkg query"]["median"] / r["timings"]["plain rdflib"]["median"])
+                  for n, r in cold.items() if "aihkg query" in r["timings"] and "plain rdflib" in r["timings"]]
+        if worst:
+            met = worst[1] <= COLD_MAX_S
+            out.append(f"- Cold `aihkg query` ≤ {COLD_MAX_S} s: **{'met' if met else 'NOT met'}** "
+                       f"(slowest of {len(cold)}: {fmt_s(worst[1])} for `{worst[0]}`).")
+        if ratios:
+            w = max(ratios, key=lambda x: x[1])
+            met = w[1] <= COLD_MAX_RATIO
+            out.append(f"- Cold `aihkg query` ≤ {COLD_MAX_RATIO}× the plain rdflib script: "
+                       f"**{'met' if met else 'NOT met'}** (worst ratio {w[1]:.2f} for `{w[0]}`; "
+                       f"best {min(r for _, r in ratios):.2f}).")
+    sizes = res.get("sizes", {})
+    if not sizes:
+        return out + [""]
+    label = list(sizes)[-1]
+    entry = sizes[label]
+    rd = entry["stores"].get("rdflib", {})
+    for store in ("oxigraph", "memory"):
+        st = entry["stores"].get(store)
+        if not st:
+            continue
+        name = "oxigraph:DIR" if store == "oxigraph" else "memory (in-memory Oxigraph)"
+        out.append(f"- At {label} ({entry['triples']:,} triples) on **{name}**:")
+        load = st.get("load", {}).get("seconds")
+        if load is not None:
+            out.append(f"  - load ≤ {LOAD_MAX_S:g} s: **{'met' if load <= LOAD_MAX_S else 'NOT met'}** "
+                       f"({fmt_s(load)})")
+        med, slow, slow_name = summary(st)
+        if med is not None:
+            out.append(f"  - median canned query ≤ {MEDIAN_MAX_S} s: "
+                       f"**{'met' if med <= MEDIAN_MAX_S else 'NOT met'}** ({fmt_s(med, cap)})")
+            slow_list = sorted(((n, latency(r)) for n, r in st["queries"].items()
+                                if latency(r) is not None and latency(r) > SLOWEST_MAX_S),
+                               key=lambda x: -x[1])
+            over = ", ".join(f"`{n}` {fmt_s(v, cap)}" for n, v in slow_list)
+            out.append(f"  - slowest ≤ {SLOWEST_MAX_S:g} s: **{'met' if slow <= SLOWEST_MAX_S else 'NOT met'}** "
+                       f"(slowest `{slow_name}` {fmt_s(slow, cap)}"
+                       + (f"; over {SLOWEST_MAX_S:g} s: {over}" if over else "") + ")")
+        if rd:
+            judged = []
+            for qname in res["queries"]:
+                text, value = ratio_text(latency(rd.get("queries", {}).get(qname)),
+                                         latency(st["queries"].get(qname)), cap)
+                judged.append((qname, text, value))
+            known = [(n, v) for n, _, v in judged if v is not None]
+            fast = [n for n, v in known if v >= SPEEDUP_MIN]
+            slow_ones = [f"`{n}` ({t})" for n, t, v in judged if v is not None and v < SPEEDUP_MIN]
+            unknown = [f"`{n}` ({t})" for n, t, v in judged if v is None]
+            finite = [v for _, v in known if v != INF and v > 0]
+            gm = math.exp(sum(math.log(v) for v in finite) / len(finite)) if finite else None
+            verdict = "met" if known and len(fast) == len(known) and not unknown else "NOT met"
+            out.append(f"  - ≥ {SPEEDUP_MIN:g}× faster than rdflib on the same queries: **{verdict}** "
+                       f"({len(fast)} of {len(res['queries'])} queries at ≥ {SPEEDUP_MIN:g}×"
+                       + (f"; geometric mean of the measurable ratios {gm:,.0f}×" if gm else "")
+                       + (f"; below {SPEEDUP_MIN:g}×: {', '.join(slow_ones)}" if slow_ones else "")
+                       + (f"; not comparable (both capped or missing): {', '.join(unknown)}" if unknown else "")
+                       + ")")
+        rss = st.get("rss_mib")
+        if rss:
+            out.append(f"  - peak memory < 1 GiB: **{'met' if rss < RSS_MAX_MIB else 'NOT met'}** ({rss:.0f} MiB)")
+    out.append("")
+    return out
+
+
+def plot(res: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = res.get("sizes", {})
+    if not sizes:
+        return
+    cap = float(res["settings"]["cap"])
+    colours = {"memory": "tab:blue", "oxigraph": "tab:green", "rdflib": "tab:red"}
+    names = {"memory": "memory (Oxigraph in memory)", "oxigraph": "oxigraph:DIR (on disk)", "rdflib": "rdflib"}
+    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
+    stores = list(dict.fromkeys(st for e in sizes.values() for st in e["stores"]))
+    for store in stores:
+        xs, med, slow, capped_x = [], [], [], []
+        for e in sizes.values():
+            st = e["stores"].get(store)
+            if not st:
+                continue
+            m, sl, _ = summary(st)
+            if m is None:
+                continue
+            xs.append(e["triples"])
+            med.append(min(m, cap))
+            slow.append(min(sl, cap))
+            if sl == INF:
+                capped_x.append(e["triples"])
+        colour = colours.get(store, "black")
+        ax.plot(xs, med, "o-", color=colour, label=f"{names.get(store, store)}: median query")
+        ax.plot(xs, slow, "s--", color=colour, alpha=0.6, label=f"{names.get(store, store)}: slowest query")
+        if capped_x:
+            ax.plot(capped_x, [cap] * len(capped_x), "^", color=colour, markersize=11, alpha=0.6)
+    ax.axhline(cap, color="grey", linestyle=":", linewidth=1)
+    ax.text(min(e["triples"] for e in sizes.values()), cap * 1.15, f"cap {cap:g} s (▲ = slowest query capped)",
+            fontsize=8, color="grey")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("triples in the graph")
+    ax.set_ylabel("query latency, seconds (median of runs)")
+    ax.set_title("aihkg canned queries: latency against graph size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
