@@ -273,7 +273,7 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
         lines.append("")
         lines.extend("  " + part for part in _wrap(text, 96))
     for (rel, direction, _prop), values in sorted(d.relations.items(), key=lambda kv: kv[0][0].lower()):
-        heading = rel if direction == "out" else f"is the object of: {rel}"
+        heading = rel if direction == "out" else f"referred to by ({rel})"
         lines.append("")
         lines.append(f"{heading}:")
         for iri, text in values:
@@ -444,17 +444,19 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
 @click.argument("start")
 @click.argument("end")
 @click.option("--all", "all_paths", is_flag=True, help="Every shortest path, not just one.")
+@click.option("--via-all", is_flag=True,
+              help="Also pass through events, statistics and jurisdictions (skipped by default: they link everything).")
 @click.pass_obj
-def path(opts: Options, start: str, end: str, all_paths: bool) -> None:
+def path(opts: Options, start: str, end: str, all_paths: bool, via_all: bool) -> None:
     """The shortest chain of relationships between two entities (labels, acronyms, CURIEs or IRIs)."""
     from graph import deadline
-    from graph.network import build_network, format_path, shortest_paths
+    from graph.network import BYPASSED_BY_DEFAULT, build_network, format_path, shortest_paths
 
     kg = opts.kg()
     deadline.start(opts.timeout)
     a, b = kg.resolve(start), kg.resolve(end)
     g = build_network(kg.store)
-    found = shortest_paths(g, a, b, all_paths=all_paths)
+    found = shortest_paths(g, a, b, all_paths=all_paths, bypass=() if via_all else BYPASSED_BY_DEFAULT)
     if not found:
         from graph.errors import DataProblem
 

@@ -177,14 +177,23 @@ class Step:
     forward: bool
 
 
-def shortest_paths(g: Any, a: str, b: str, *, all_paths: bool = False, limit: int = 50) -> list[list[Step]]:
-    """Shortest chains of relationships from `a` to `b`, following links either way."""
+# Hubs that link almost everything to everything: a chain through them says little.
+BYPASSED_BY_DEFAULT = ("Event", "Statistic", "Jurisdiction")
+
+
+def shortest_paths(g: Any, a: str, b: str, *, all_paths: bool = False, limit: int = 50,
+                   bypass: tuple[str, ...] = BYPASSED_BY_DEFAULT) -> list[list[Step]]:
+    """Shortest chains of relationships from `a` to `b`, following links either way.
+
+    Individuals of the `bypass` top classes may start or end a chain but are not passed through.
+    """
     import networkx as nx
 
     for end in (a, b):
         if end not in g:
             raise UsageProblem(f"{compact(end)} is not an individual of the network")
-    undirected = g.to_undirected(as_view=True)
+    keep = [n for n, d in g.nodes(data=True) if n in (a, b) or d["top"] not in bypass]
+    undirected = g.subgraph(keep).to_undirected(as_view=True)
     try:
         if all_paths:
             paths = []

@@ -218,7 +218,9 @@ class KnowledgeGraph:
                     if row.get(key) is not None:
                         info[key] = row[key].value
                 continue
-            if direction == "in" and row.get("invlabel") is not None:
+            if direction == "in" and row.get("symmetric") is not None:
+                rel = (row["plabel"].value if row.get("plabel") is not None else compact(p), "out", p)
+            elif direction == "in" and row.get("invlabel") is not None:
                 rel = (row["invlabel"].value, "out", row["inv"].value)
             elif direction == "in":
                 plabel = row["plabel"].value if row.get("plabel") is not None else compact(p)
@@ -336,7 +338,7 @@ _DESCRIBE = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX aihkg: <https://w3id.org/aihkg/ontology#>
-SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?title ?publisher ?date ?url WHERE {
+SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?symmetric ?title ?publisher ?date ?url WHERE {
   VALUES ?s { UNDEF }
   { ?s ?p ?o BIND("out" AS ?dir) } UNION { ?o ?p ?s BIND("in" AS ?dir) }
   OPTIONAL { ?p rdfs:label ?plabel FILTER (LANG(?plabel) = "en" || LANG(?plabel) = "") }
@@ -344,6 +346,7 @@ SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?title ?publisher ?date ?url WH
   OPTIONAL { FILTER (?dir = "in")
              { ?p owl:inverseOf ?inv } UNION { ?inv owl:inverseOf ?p }
              ?inv rdfs:label ?invlabel FILTER (LANG(?invlabel) = "en" || LANG(?invlabel) = "") }
+  OPTIONAL { ?p a owl:SymmetricProperty BIND (true AS ?symmetric) }
   OPTIONAL { FILTER (?p = dcterms:source)
              OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
              OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url } }
