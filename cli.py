@@ -21,6 +21,18 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_TABLE_LIMIT = 200
 
 
+class _Interrupted(Exception):
+    """Ctrl-C, carried past Click, which would print a blank line and report 'Aborted!' with exit 1."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise _Interrupted from None
+
+
 class Options:
     """Global options, shared by every command through the Click context."""
 
@@ -81,7 +93,7 @@ def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete
         return []
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="aihkg")
 @click.option("--store", envvar="AIHKG_STORE", default=None, metavar="SPEC",
               help="memory (default), rdflib, oxigraph:DIR or sparql:QUERY_URL[,UPDATE_URL]. Env: AIHKG_STORE.")
@@ -162,7 +174,14 @@ def run_query(opts: Options, name: str, params: tuple[str, ...], fmt: str, show:
     if show:
         emit(prepared.text if prepared.text.endswith("\n") else prepared.text + "\n", output)
         return
-    result = kg.store.query(prepared.text, prepared.form)
+    from graph.errors import UsageProblem
+
+    try:
+        result = kg.store.query(prepared.text, prepared.form)
+    except UsageProblem as exc:
+        if not str(exc).startswith("SPARQL syntax error"):
+            raise
+        raise UsageProblem(f"{prepared.query.origin}: {exc}") from None
     _print_result(kg, result, fmt, limit, output, allow_partial)
 
 
@@ -189,7 +208,12 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
     if expr is not None:
         text = expr
     elif file == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataProblem(f"stdin:{line}: not valid UTF-8 (byte offset {exc.start})") from None
     else:
         try:
             with open(file, encoding="utf-8") as fh:
@@ -431,10 +455,15 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
         what += f", classes: {', '.join(classes)}"
     title = f"aihkg: {what}: {g.number_of_nodes()} individuals, {g.number_of_edges()} links"
     groups = communities(g) if by_community else None
-    if output.lower().endswith(".html"):
-        facts = write_html(g, output, title=title, layout=layout, groups=groups)
-    else:
-        facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
+    try:
+        if output.lower().endswith(".html"):
+            facts = write_html(g, output, title=title, layout=layout, groups=groups)
+        else:
+            facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
+    except OSError as exc:
+        from graph.errors import DataProblem
+
+        raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
     click.echo(output)
     note(f"{facts['nodes']} individuals, {facts['edges']} links"
          + (f", {facts['labelled']} labelled" if "labelled" in facts else ""))
@@ -671,7 +700,7 @@ def main(argv: list[str] | None = None) -> None:
 
         with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Interrupted):
         _fail("interrupted", 130)
         code = 130
     except Exception as exc:  # noqa: BLE001 - the boundary where everything becomes one line

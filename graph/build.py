@@ -34,8 +34,14 @@ def builtin_nquads(include_data: bool = True) -> bytes:
     """
 
     def build() -> bytes:
+        import pyoxigraph as ox
+
         g = _parse_builtin(include_data)
-        lines = g.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)
+        # rdflib names blank nodes afresh on every parse; canonical labels (RDFC-1.0) make every
+        # build of the same sources byte-identical.
+        dataset = ox.Dataset(ox.parse(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
         return b"".join(sorted(set(lines)))
 
     kind = "builtin" if include_data else "ontology"

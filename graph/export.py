@@ -91,7 +91,12 @@ def serialize_rdf(graph_or_dataset: Any, fmt: str) -> bytes:
     if fmt == "jsonld":
         context = {p: ns for p, ns in PREFIXES.items()}
         return graph_or_dataset.serialize(format="json-ld", context=context, encoding="utf-8")
-    return graph_or_dataset.serialize(format=RDF_FORMATS[fmt], encoding="utf-8")
+    import warnings
+
+    with warnings.catch_warnings():
+        # pretty-xml warns for each list node with other statements, and then writes them anyway.
+        warnings.simplefilter("ignore", UserWarning)
+        return graph_or_dataset.serialize(format=RDF_FORMATS[fmt], encoding="utf-8")
 
 
 def inferred_graph(graph: Any) -> Any:

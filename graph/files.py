@@ -114,9 +114,39 @@ def read_rdf(location: str, *, format_override: str | None = None, allow_remote:
     return ParsedFile(path=name, quads=quads, format_name=fmt)
 
 
+_ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)\s+(\"[^\"]*\"|'[^']*')")
+_REFERENCE = re.compile(rb"&([A-Za-z_][\w.\-]*);")
+
+
+def _check_entity_expansion(name: str, data: bytes) -> None:
+    """Refuse RDF/XML whose internal entities expand past MAX_LITERAL_CHARS ("billion laughs").
+
+    Oxigraph resolves no external entity, but it does expand internal ones, without a bound.
+    """
+    values = {m.group(1): m.group(2)[1:-1] for m in _ENTITY.finditer(data)}
+    if not values:
+        return
+    sizes: dict[bytes, int] = {}
+
+    def size(entity: bytes, seen: frozenset[bytes] = frozenset()) -> int:
+        if entity not in values or entity in seen:
+            return 0
+        if entity not in sizes:
+            body = values[entity]
+            sizes[entity] = len(body) + sum(size(r, seen | {entity}) for r in _REFERENCE.findall(body))
+        return sizes[entity]
+
+    total = sum(size(ref) for ref in _REFERENCE.findall(data))
+    if total > MAX_LITERAL_CHARS:
+        raise DataProblem(f"{name}: its XML entities expand to {total:,} characters; the limit is "
+                          f"{MAX_LITERAL_CHARS:,}")
+
+
 def _check_bytes(name: str, data: bytes, fmt: str) -> None:
     if not data.strip():
         raise DataProblem(f"{name}: file is empty")
+    if fmt == "RDF_XML":
+        _check_entity_expansion(name, data)
     if fmt in TEXT_FORMATS and b"\0" in data[:65536]:
         raise DataProblem(f"{name}: looks like a binary file, not {_pretty(fmt)}")
     if fmt != "RDF_XML":  # XML declares its own encoding

@@ -132,6 +132,8 @@ def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequen
         wanted = {p.strip().lower() for p in properties}
         drop = [(u, v, k) for u, v, k, d in g.edges(keys=True, data=True)
                 if not ({k.lower(), k.split(":")[-1].lower(), d["label"].lower()} & wanted)]
+        if g.number_of_edges() and len(drop) == g.number_of_edges():
+            raise UsageProblem(f"no link is of relation {', '.join(properties)}")
         g.remove_edges_from(drop)
     if focus:
         if focus not in g:
@@ -250,6 +252,8 @@ def rank(g: Any, by: str = "degree", classes: Iterable[str] = (), top: int = 20)
     wanted = {c.strip().lower().replace(" ", "") for c in classes}
     items = [(n, s) for n, s in scores.items()
              if not wanted or {g.nodes[n]["top"].lower(), g.nodes[n]["cls"].lower().replace(" ", "")} & wanted]
+    if wanted and not items:
+        raise UsageProblem(f"no individual belongs to class {', '.join(classes)}")
     items.sort(key=lambda item: (-item[1], g.nodes[item[0]]["label"].lower(), item[0]))
     return items[:top] if top else items
 

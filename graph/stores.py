@@ -356,7 +356,14 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
 def _counted(quads: Iterable[Any], counter: dict[str, int], location: str, started: float,
              progress: Callable[[str], None]) -> Iterator[Any]:
     """Pass quads through, reporting progress every 100,000."""
+    import pyoxigraph as ox
+
+    from graph.files import MAX_LITERAL_CHARS
+
     for q in quads:
+        if isinstance(q.object, ox.Literal) and len(q.object.value) > MAX_LITERAL_CHARS:
+            raise DataProblem(f"{location}: a literal of {len(q.object.value):,} characters exceeds the limit of "
+                              f"{MAX_LITERAL_CHARS:,} (nothing from this file was kept)")
         counter["n"] += 1
         if counter["n"] >= counter["next"]:
             rate = counter["n"] / max(time.perf_counter() - started, 1e-9)

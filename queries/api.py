@@ -155,7 +155,13 @@ class KnowledgeGraph:
     def sparql(self, text: str) -> Result:
         """Run a read-only SPARQL query (our prefixes are declared for you when missing)."""
         form = guard.check(text, allow_service=self.allow_service)
-        return self.store.query(with_prefixes(text), form)
+        full = with_prefixes(text)
+        added = full[: len(full) - len(text)]
+        try:
+            return self.store.query(full, form)
+        except UsageProblem as exc:
+            # Report positions in the text the user wrote, not in the PREFIX lines added above it.
+            raise UsageProblem(_shift_position(str(exc), added.count("\n"), len(added))) from None
 
     def rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """A canned query's rows as dicts of plain Python values."""
@@ -292,6 +298,15 @@ class KnowledgeGraph:
         from graph.build import union_graph
 
         return union_graph(self.rdflib_dataset())
+
+
+def _shift_position(message: str, lines: int, chars: int) -> str:
+    """An engine's error message with its line (Oxigraph "at L:C", rdflib "line:L") and offset moved back."""
+    import re
+
+    message = re.sub(r"\bat (\d+):(\d+)", lambda m: f"at {int(m.group(1)) - lines}:{m.group(2)}", message)
+    message = re.sub(r"\(line:(\d+),", lambda m: f"(line:{int(m.group(1)) - lines},", message)
+    return re.sub(r"\(at char (\d+)\)", lambda m: f"(at char {int(m.group(1)) - chars})", message)
 
 
 def with_prefixes(text: str) -> str:

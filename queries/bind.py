@@ -28,9 +28,20 @@ TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 
 
+_ESCAPED_U = re.compile(r"(?<!\\)((?:\\\\)+)([uU])")
+
+
 def term_text(term: Any) -> str:
-    """The SPARQL/N-Triples serialisation of a pyoxigraph term."""
-    return str(term)
+    """The SPARQL serialisation of a pyoxigraph term, read alike by Oxigraph and rdflib.
+
+    rdflib expands \\uXXXX before it reads strings, even after an escaping backslash, so a typed
+    '\\u0041' would become 'A' (or a syntax error); a u or U after an escaped backslash is therefore
+    written as the codepoint escape \\U00000075 or \\U00000055, which both engines decode.
+    """
+    text = str(term)
+    if "\\" in text and type(term).__name__ == "Literal":
+        text = _ESCAPED_U.sub(lambda m: m.group(1) + ("\\U00000075" if m.group(2) == "u" else "\\U00000055"), text)
+    return text
 
 
 def values_block(var: str, terms: Sequence[Any]) -> str:
@@ -40,7 +51,10 @@ def values_block(var: str, terms: Sequence[Any]) -> str:
 def literal(value: str, datatype: str | None = None) -> Any:
     import pyoxigraph as ox
 
-    return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype)) if datatype else ox.Literal(value)
+    try:
+        return ox.Literal(value, datatype=ox.NamedNode(XSD + datatype)) if datatype else ox.Literal(value)
+    except ValueError:  # a lone surrogate: bytes on the command line that were not UTF-8
+        raise UsageProblem(f"{value!r} is not valid UTF-8 text") from None
 
 
 def iri(value: str) -> Any:

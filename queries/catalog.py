@@ -162,7 +162,12 @@ class Catalog:
         origin, entry = index[name]
         if not _NAME.match(name):
             raise DataProblem(f"{origin}: query names are lower_snake_case")
-        text = entry.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+        raw = entry.read_bytes()  # type: ignore[attr-defined]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise DataProblem(f"{origin}:{line}: not valid UTF-8 (byte offset {exc.start})") from None
         query = parse_query_file(name, text, origin)
         self._parsed[name] = query
         return query

@@ -17,6 +17,10 @@ from graph.errors import UsageProblem
 
 MAX_QUERY_CHARS = 500_000
 MAX_NESTING = 100
+# Oxigraph's parser recurses once per operator or clause of a chain and overflows its stack
+# (SIGSEGV) from about 3,000 BINDs or OPTIONALs, 10,000 '+' or '||', 10,000 UNIONs.
+MAX_OPERATORS = 1_000
+_CHAIN_WORDS = {"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "SERVICE", "GRAPH"}
 
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
@@ -24,6 +28,10 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_\-.\u00B7-\U000EFFFF]*")
+# SPARQL VARNAME has no '.' or '-': in `?o.SERVICE` the '.' ends the variable.
+_VAR_CHARS = re.compile(r"[A-Za-z0-9_\u00B7-\U000EFFFF]*")
+# PN_LOCAL also takes %XX and backslash escapes (`ex:a\#` is one name, not a name and a comment).
+_LOCAL_CHARS = re.compile(r"(?:[A-Za-z0-9_\-.:\u00B7-\U000EFFFF]|\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class QueryShape:
     uses_service: bool
     depth: int
     keywords: tuple[str, ...]
+    operators: int = 0
 
 
 def unescape_codepoints(text: str) -> str:
@@ -49,7 +58,7 @@ def shape(text: str) -> QueryShape:
     """Keywords, form and nesting of a SPARQL text, ignoring comments, strings, IRIs and names."""
     src = unescape_codepoints(text)
     keywords: list[str] = []
-    depth = max_depth = 0
+    depth = max_depth = operators = 0
     i, n = 0, len(src)
     while i < n:
         c = src[i]
@@ -60,9 +69,10 @@ def shape(text: str) -> QueryShape:
             i = _skip_string(src, i)
         elif c == "<":
             m = _IRI.match(src, i)
+            operators += m is None
             i = m.end() if m else i + 1
         elif c in "?$":
-            m = _NAME_CHARS.match(src, i + 1)
+            m = _VAR_CHARS.match(src, i + 1)
             i = m.end() if m else i + 1
         elif c in "{([":
             depth += 1
@@ -76,16 +86,17 @@ def shape(text: str) -> QueryShape:
             end = m.end() if m else i + 1
             # A prefixed name (ex:Thing) or a local name after a colon is not a keyword.
             while end < n and (src[end] == ":" or (src[end] == "." and end + 1 < n and src[end + 1].isalnum())):
-                rest = _NAME_CHARS.match(src, end + 1)
+                rest = _LOCAL_CHARS.match(src, end + 1)
                 end = rest.end() if rest else end + 1
                 m = None
             if m is not None and (i == 0 or src[i - 1] != ":"):
                 keywords.append(m.group(0).upper())
             i = end
         elif c == ":":
-            rest = _NAME_CHARS.match(src, i + 1)
+            rest = _LOCAL_CHARS.match(src, i + 1)
             i = rest.end() if rest and rest.end() > i + 1 else i + 1
         else:
+            operators += c in "|&+-*/=!>^"
             i += 1
     form = "unknown"
     update_word = None
@@ -102,7 +113,8 @@ def shape(text: str) -> QueryShape:
         update_word = next((w for w in keywords if w in UPDATE_WORDS), None)
         if update_word:
             form = "update"
-    return QueryShape(form, update_word, "SERVICE" in keywords, max_depth, tuple(keywords))
+    operators += sum(word in _CHAIN_WORDS for word in keywords)
+    return QueryShape(form, update_word, "SERVICE" in keywords, max_depth, tuple(keywords), operators)
 
 
 def _skip_string(src: str, i: int) -> int:
@@ -139,9 +151,14 @@ def check(text: str, *, allow_service: bool = False, allow_update: bool = False)
         raise UsageProblem(f"query text is {len(text):,} characters; the limit is {MAX_QUERY_CHARS:,}")
     if not text.strip():
         raise UsageProblem("query text is empty")
+    surrogate = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+    if surrogate is not None:
+        raise UsageProblem(f"query text is not valid UTF-8 (at character {surrogate + 1})")
     info = shape(text)
     if info.depth > MAX_NESTING:
         raise UsageProblem(f"query nests brackets {info.depth} levels deep; the limit is {MAX_NESTING}")
+    if info.operators > MAX_OPERATORS:
+        raise UsageProblem(f"query chains {info.operators:,} operators and clauses; the limit is {MAX_OPERATORS:,}")
     if info.form == "update" and not allow_update:
         raise UsageProblem(
             f"queries are read-only: SPARQL Update ({info.update_word}) is refused; "
