@@ -391,6 +391,8 @@ class SparqlStore(Store):
         self.graph = graph
         self.timeout = timeout
         self.name = f"sparql:{query_url}"
+        self._cap: int | None = None  # the server's row cap, once an answer has shown it
+        self._uncapped_below = 0  # graph answers smaller than this are known not to be capped
 
     def _post(self, url: str, fields: list[tuple[str, str]], accept: str) -> tuple[bytes, Any]:
         import urllib.error
@@ -431,7 +433,7 @@ class SparqlStore(Store):
         raw, headers = self._post(self.query_url, fields, _ACCEPT[form if form in _ACCEPT else "graph"])
         if kind == "select":
             try:
-                parsed = ox.parse_query_results(raw, format=ox.QueryResultsFormat.JSON)
+                parsed = ox.parse_query_results(_relabel_bnodes(raw), format=ox.QueryResultsFormat.JSON)
             except (SyntaxError, ValueError) as exc:
                 raise StoreProblem(f"{self.name}: answer is not SPARQL JSON results ({exc})") from None
             result = _ox_result(parsed, started)
@@ -444,14 +446,36 @@ class SparqlStore(Store):
                 raise StoreProblem(f"{self.name}: answer is not valid RDF ({exc})") from None
             result = Result("graph", triples=triples, seconds=time.perf_counter() - started)
         result.incomplete = _truncation(headers, result)
+        self._note_cap(headers)
+        if kind == "graph" and result.incomplete is None:
+            result.incomplete = self._graph_cap(len(result.triples))
         return result
 
+    def _note_cap(self, headers: Any) -> None:
+        cap = headers.get("X-SPARQL-MaxRows")
+        if cap is not None and cap.strip().isdigit():
+            self._cap = int(cap)
+
+    def _graph_cap(self, count: int) -> str | None:
+        """Whether `count` triples may be a server's silent cap (Virtuoso caps CONSTRUCT and
+        DESCRIBE at ResultSetMaxRows with no header); asks the server at most once per size."""
+        if self._cap is None and count >= self._uncapped_below and count > 0:
+            # A SELECT of count+1 rows: a server capping at or below `count` says so (X-SPARQL-MaxRows).
+            probe = self.query(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {count + 1}", "select")
+            if probe.incomplete is None:
+                self._uncapped_below = count + 1
+        if self._cap is not None and count >= self._cap:
+            return (f"the server caps answers at {self._cap} rows and sent {count} triples, so the graph "
+                    "may be cut (servers such as Virtuoso send no signal for CONSTRUCT or DESCRIBE)")
+        return None
+
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
-        result = self.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "graph")
+        # SELECT, not CONSTRUCT: Virtuoso cuts both at ResultSetMaxRows but signals it only for SELECT.
+        result = self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "select")
         if result.incomplete:
             raise IncompleteResult(f"{self.name}: {result.incomplete}; the graph cannot be read whole")
-        for t in result.triples:
-            yield t.subject, t.predicate, t.object, None
+        for s, p, o in result.rows:
+            yield s, p, o, None
 
     def update(self, text: str) -> None:
         self._post(self.update_url, [("update", text)], "*/*")
@@ -464,9 +488,30 @@ def _truncation(headers: Any, result: Result) -> str | None:
         return f"the server capped the answer at {max_rows} rows (X-SPARQL-MaxRows)"
     state = headers.get("X-SQL-State") or ""
     if state.strip().upper() == "S1TAT":
-        message = headers.get("X-SQL-Message") or "query interrupted by the server's time limit"
-        return f"the server returned a partial answer: {message.strip()} (X-SQL-State S1TAT)"
+        message = (headers.get("X-SQL-Message") or "query interrupted by the server's time limit")
+        message = message.split("Activity:")[0].removeprefix("RC...:").strip()
+        return f"the server returned a partial answer: {message} (X-SQL-State S1TAT)"
     return None
+
+
+def _relabel_bnodes(raw: bytes) -> bytes:
+    """SPARQL JSON results whose blank-node labels pyoxigraph accepts.
+
+    Virtuoso writes {"type": "bnode", "value": "nodeID://b10032"}; a label may hold only name
+    characters, so each distinct value becomes b0, b1 ... (one node keeps one label in an answer).
+    """
+    if b'"bnode"' not in raw:
+        return raw
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw  # let the parser report it
+    labels: dict[str, str] = {}
+    for binding in (data.get("results") or {}).get("bindings") or []:
+        for term in binding.values():
+            if isinstance(term, dict) and term.get("type") == "bnode":
+                term["value"] = labels.setdefault(str(term.get("value")), f"b{len(labels)}")
+    return json.dumps(data).encode()
 
 
 def sparql_store(spec: str, timeout: float) -> SparqlStore:
@@ -478,7 +523,7 @@ def sparql_store(spec: str, timeout: float) -> SparqlStore:
                        None if graph in ("", "default") else graph, timeout)
 
 
-def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int = 2000) -> int:
+def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int = 500) -> int:
     """Replace the aihkg graph on a SPARQL endpoint with the built-in graph, by SPARQL Update."""
     import pyoxigraph as ox
 
@@ -487,8 +532,12 @@ def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int
     target = store.graph
     quads = list(ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
     groups = _bnode_closed_groups([(q.subject, q.predicate, q.object) for q in quads])
-    wrap = (lambda body: f"INSERT DATA {{ GRAPH <{target}> {{\n{body}\n}} }}") if target else \
-        (lambda body: f"INSERT DATA {{\n{body}\n}}")
+    # INSERT { ... } WHERE {} inserts exactly the triples INSERT DATA would (one solution, so each
+    # blank-node label is one new node per request), but Virtuoso 7 rejects blank nodes in INSERT
+    # DATA ("not allowed in a constant clause") and accepts them in a template. 500 triples a request
+    # keep under Virtuoso's limit on the SQL it generates for one update (2000 fail, SP031).
+    wrap = (lambda body: f"INSERT {{ GRAPH <{target}> {{\n{body}\n}} }} WHERE {{}}") if target else \
+        (lambda body: f"INSERT {{\n{body}\n}} WHERE {{}}")
     store.update(f"DROP SILENT GRAPH <{target}>" if target else "DROP SILENT DEFAULT")
     batch: list[str] = []
     sent = 0

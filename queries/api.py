@@ -355,16 +355,23 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX aihkg: <https://w3id.org/aihkg/ontology#>
 SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?symmetric ?title ?publisher ?date ?url WHERE {
   VALUES ?s { UNDEF }
-  { ?s ?p ?o BIND("out" AS ?dir) } UNION { ?o ?p ?s BIND("in" AS ?dir) }
+  # No FILTER on outer variables inside OPTIONAL: Virtuoso plans such a group as a cross product
+  # (it refused the earlier form, estimating ~160000 s). Sources get their own branch instead.
+  {
+    { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
+    FILTER (?p != dcterms:source)
+  } UNION {
+    { ?s dcterms:source ?o BIND ("out" AS ?dir) } UNION { ?o dcterms:source ?s BIND ("in" AS ?dir) }
+    BIND (dcterms:source AS ?p)
+    OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
+    OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url }
+  }
   OPTIONAL { ?p rdfs:label ?plabel FILTER (LANG(?plabel) = "en" || LANG(?plabel) = "") }
   OPTIONAL { ?o rdfs:label ?olabel FILTER (LANG(?olabel) = "en" || LANG(?olabel) = "") }
-  OPTIONAL { FILTER (?dir = "in")
-             { ?p owl:inverseOf ?inv } UNION { ?inv owl:inverseOf ?p }
-             ?inv rdfs:label ?invlabel FILTER (LANG(?invlabel) = "en" || LANG(?invlabel) = "") }
+  OPTIONAL { { ?p owl:inverseOf ?inv } UNION { ?inv owl:inverseOf ?p }
+             ?inv rdfs:label ?invlabel FILTER (LANG(?invlabel) = "en" || LANG(?invlabel) = "")
+             BIND ("in" AS ?dir) }
   OPTIONAL { ?p a owl:SymmetricProperty BIND (true AS ?symmetric) }
-  OPTIONAL { FILTER (?p = dcterms:source)
-             OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
-             OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url } }
 }"""
 
 _SEARCH = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

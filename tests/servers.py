@@ -289,8 +289,8 @@ def virtuoso_server(folder: Path, *, max_rows: int = 100_000, max_seconds: int =
             # Restart after loading: Virtuoso 7.2.5 (07.20.3229) answers property paths wrongly on
             # a database loaded since it started (e.g. `?r a ?c . ?c rdfs:subClassOf* X . ?r
             # rdfs:label ?l` gives 1 row of 3) and rightly once restarted; upstream issue
-            # openlink/virtuoso-opensource#929. A deployed server has been restarted since its
-            # load, so the tests compare against that state.
+            # openlink/virtuoso-opensource#929. The tests compare the restarted state, which is
+            # what a server that has been up a while gives; the fresh state is Virtuoso's own bug.
             _stop(proc)
             proc = _start_virtuoso(exe, server)
         if allow_update:

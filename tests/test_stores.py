@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,46 +12,23 @@ from conftest import DATA, aihkg
 from graph.errors import UsageProblem
 from queries.api import KnowledgeGraph
 from queries.catalog import Catalog
+from servers import free_port, oxigraph_server
 
 NAMES = Catalog().names()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def oxigraph_server():
+def oxigraph() -> Iterator[str]:
     """`oxigraph serve` on 127.0.0.1 and a free port, in memory; stopped after the module."""
-    exe = shutil.which("oxigraph")
-    if not exe:
-        pytest.skip("the oxigraph server (PyPI package 'oxigraph') is not installed")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "serve", "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("oxigraph serve did not start")
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with oxigraph_server() as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory, oxigraph_server):
+def stores(tmp_path_factory, oxigraph):
     """The built-in graph on every store: memory, rdflib, oxigraph:DIR and sparql (pushed)."""
     folder = tmp_path_factory.mktemp("store") / "kg"
-    spec = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
+    spec = f"sparql:{oxigraph}/query,{oxigraph}/update"
     pushed = aihkg("--store", spec, "push")
     assert pushed.code == 0, pushed.err
     opened = {
@@ -130,7 +103,7 @@ def test_persistent_and_remote_stores_refuse_data_files(tmp_path: Path) -> None:
 
 
 def test_unreachable_endpoint_is_a_clear_error() -> None:
-    port = _free_port()
+    port = free_port()
     run = aihkg("--store", f"sparql:http://127.0.0.1:{port}/query", "query", "funding_by_year")
     assert run.code == 1
     assert "cannot reach http://127.0.0.1" in run.err
