@@ -104,13 +104,13 @@ def load_dataset(data_files: Sequence[str] = (), *, data_format: str | None = No
     import pyoxigraph as ox
     import rdflib
 
-    from graph.files import read_rdf
+    from graph.files import iter_rdf
 
     ds = rdflib.Dataset(default_union=True)
     bind_prefixes(ds)
     add_quads(ds, ox.parse(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS))
     for location in data_files:
-        add_quads(ds, read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
+        add_quads(ds, iter_rdf(location, format_override=data_format, allow_remote=allow_remote))
     return ds
 
 

@@ -7,8 +7,10 @@ DTD that points at a file or URL is rejected) and report errors with line and co
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from graph.errors import DataProblem, UsageProblem
 
@@ -65,11 +67,20 @@ def is_remote(location: str) -> bool:
     return bool(_REMOTE.match(location)) and not location.lower().startswith("file://")
 
 
-def read_rdf(location: str, *, format_override: str | None = None, allow_remote: bool = False,
-             remote_timeout: float = 30.0) -> ParsedFile:
-    """Parse one RDF file (or, if allowed, URL) into pyoxigraph quads, or raise a clear error."""
+# Files larger than this are parsed as a stream (not read whole), with the checks that need the
+# whole text (UTF-8 position, JSON-LD depth, XML entities) done on the formats that need them.
+STREAM_BYTES = 64 * 1024 * 1024
+
+
+def iter_rdf(location: str, *, format_override: str | None = None, allow_remote: bool = False,
+             remote_timeout: float = 30.0) -> Iterator[Any]:
+    """Parse one RDF file (or, if allowed, URL) into pyoxigraph quads, lazily, or raise a clear error.
+
+    Blank nodes are renamed apart, so two files that both say _:b1 do not merge their nodes.
+    """
     import pyoxigraph as ox
 
+    stream: str | None = None
     if is_remote(location):
         if not allow_remote:
             raise UsageProblem(
@@ -89,29 +100,65 @@ def read_rdf(location: str, *, format_override: str | None = None, allow_remote:
         if path.is_dir():
             raise DataProblem(f"{location}: is a folder, not an RDF file")
         fmt = resolve_format(location, format_override)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
         name = location
         base = path.resolve().as_uri()
-    _check_bytes(name, data, fmt)
+        try:
+            if path.stat().st_size > STREAM_BYTES and fmt in ("TURTLE", "N_TRIPLES", "N_QUADS", "TRIG"):
+                with path.open("rb") as fh:
+                    data = fh.read(65536)
+                stream = str(path)
+            else:
+                data = path.read_bytes()
+        except OSError as exc:
+            raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
+    if stream is None:
+        _check_bytes(name, data, fmt)
+    elif b"\0" in data:
+        raise DataProblem(f"{name}: looks like a binary file, not {_pretty(fmt)}")
+    source = {"path": stream} if stream else {"input": data}
+    count = 0
     try:
-        quads = list(ox.parse(data, format=getattr(ox.RdfFormat, fmt), base_iri=base))
+        for quad in ox.parse(**source, format=getattr(ox.RdfFormat, fmt), base_iri=base, rename_blank_nodes=True):
+            obj = quad.object
+            if isinstance(obj, ox.Literal) and len(obj.value) > MAX_LITERAL_CHARS:
+                raise DataProblem(
+                    f"{name}: a literal of {len(obj.value):,} characters on {_short(quad.subject)} "
+                    f"exceeds the limit of {MAX_LITERAL_CHARS:,}"
+                )
+            count += 1
+            yield quad
     except SyntaxError as exc:
         raise DataProblem(f"{name}{_position(str(exc))}: not valid {_pretty(fmt)}: {_reason(str(exc))}") from None
     except ValueError as exc:
         raise DataProblem(f"{name}: not valid {_pretty(fmt)}: {exc}") from None
-    if not quads:
+    if not count:
         raise DataProblem(f"{name}: contains no triples")
+
+
+def read_rdf(location: str, *, format_override: str | None = None, allow_remote: bool = False,
+             remote_timeout: float = 30.0) -> ParsedFile:
+    """Parse one RDF file (or, if allowed, URL) into a list of pyoxigraph quads, or raise a clear error."""
+    fmt = resolve_format(location.split("?")[0] if is_remote(location) else location.removeprefix("file://"),
+                         format_override)
+    quads = list(iter_rdf(location, format_override=format_override, allow_remote=allow_remote,
+                          remote_timeout=remote_timeout))
+    return ParsedFile(path=location, quads=quads, format_name=fmt)
+
+
+def add_in_batches(store: Any, quads: Iterable[Any], batch: int = 100_000) -> int:
+    """Add quads to a pyoxigraph Store a batch at a time (bounded memory); return how many."""
+    total = 0
+    chunk: list[Any] = []
     for quad in quads:
-        obj = quad.object
-        if isinstance(obj, ox.Literal) and len(obj.value) > MAX_LITERAL_CHARS:
-            raise DataProblem(
-                f"{name}: a literal of {len(obj.value):,} characters on {_short(quad.subject)} "
-                f"exceeds the limit of {MAX_LITERAL_CHARS:,}"
-            )
-    return ParsedFile(path=name, quads=quads, format_name=fmt)
+        chunk.append(quad)
+        if len(chunk) >= batch:
+            store.extend(chunk)
+            total += len(chunk)
+            chunk = []
+    if chunk:
+        store.extend(chunk)
+        total += len(chunk)
+    return total
 
 
 _ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)\s+(\"[^\"]*\"|'[^']*')")

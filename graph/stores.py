@@ -129,12 +129,12 @@ def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = No
     import pyoxigraph as ox
 
     from graph.build import builtin_nquads
-    from graph.files import read_rdf
+    from graph.files import add_in_batches, iter_rdf
 
     store = ox.Store()
     store.load(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS)
     for location in data_files:
-        store.extend(read_rdf(location, format_override=data_format, allow_remote=allow_remote).quads)
+        add_in_batches(store, iter_rdf(location, format_override=data_format, allow_remote=allow_remote))
     return OxigraphStore(store, "memory")
 
 
