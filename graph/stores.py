@@ -8,8 +8,12 @@
 - ``sparql:QUERY_URL[,UPDATE_URL]``: any SPARQL 1.1 endpoint, through the SPARQL protocol.
 
 Every store answers ``query(text, form)`` with a :class:`Result` of pyoxigraph terms, so the
-formatting, the networkx views and the tests treat them all alike. Queries see the union of the
-store's graphs as their default graph.
+formatting, the networkx views and the tests treat them all alike.
+
+Queries read the default graph, which holds every triple once: quads a user loads into a named
+graph (TriG, N-Quads) are also copied into it. Oxigraph's "default graph as union" option would
+count a triple present in two graphs twice (a bag, not the set union RDF means), so it is used
+only for stores aihkg did not build.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from typing import Any
 from graph import GRAPH_IRI, builtin
 from graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
 
-BUILTIN_GRAPH = GRAPH_IRI + "/builtin"
 STORE_ENV = "AIHKG_STORE"
 SPARQL_GRAPH_ENV = "AIHKG_SPARQL_GRAPH"
 
@@ -84,16 +87,18 @@ def _ox_result(raw: Any, started: float) -> Result:
 class OxigraphStore(Store):
     """An Oxigraph store, in memory or on disk."""
 
-    def __init__(self, store: Any, name: str, writable: bool = False, lock: Any = None) -> None:
+    def __init__(self, store: Any, name: str, writable: bool = False, lock: Any = None,
+                 union: bool = False) -> None:
         self.store = store
         self.name = name
         self.writable = writable
         self._lock = lock
+        self._union = union  # only for stores laid out by another tool
 
     def query(self, text: str, form: str) -> Result:
         started = time.perf_counter()
         try:
-            raw = self.store.query(text, use_default_graph_as_union=True)
+            raw = self.store.query(text, use_default_graph_as_union=self._union)
             return _ox_result(raw, started)
         except SyntaxError as exc:
             from graph.errors import UsageProblem
@@ -103,18 +108,23 @@ class OxigraphStore(Store):
             raise StoreProblem(f"{self.name}: {exc}") from None
 
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
+        """Named-graph quads in their graphs; default-graph triples that are in no named graph."""
         import pyoxigraph as ox
 
-        for q in self.store.quads_for_pattern(None, None, None, None):
-            g = q.graph_name
-            named = None if isinstance(g, ox.DefaultGraph) or g.value == BUILTIN_GRAPH else g
-            yield q.subject, q.predicate, q.object, named
+        named_graphs = list(self.store.named_graphs())
+        for q in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            if named_graphs and any(True for _ in self.store.quads_for_pattern(q.subject, q.predicate, q.object,
+                                                                                 None) if _.graph_name != q.graph_name):
+                continue  # the copy of a named-graph quad: it is written with its graph below
+            yield q.subject, q.predicate, q.object, None
+        for graph in named_graphs:
+            for q in self.store.quads_for_pattern(None, None, None, graph):
+                yield q.subject, q.predicate, q.object, graph
 
     def size(self) -> int:
-        result = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        named = int(next(iter(result))["n"].value)
-        default = int(next(iter(self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
-        return named + default
+        """How many distinct triples queries see."""
+        rows = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=self._union)
+        return int(next(iter(rows))["n"].value)
 
     def close(self) -> None:
         self.store = None
@@ -134,8 +144,19 @@ def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = No
     store = ox.Store()
     store.load(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS)
     for location in data_files:
-        add_in_batches(store, iter_rdf(location, format_override=data_format, allow_remote=allow_remote))
+        add_in_batches(store, visible(iter_rdf(location, format_override=data_format, allow_remote=allow_remote)))
     return OxigraphStore(store, "memory")
+
+
+def visible(quads: Iterable[Any]) -> Iterator[Any]:
+    """Each quad, and for a quad in a named graph its triple in the default graph too (which queries read)."""
+    import pyoxigraph as ox
+
+    default = ox.DefaultGraph()
+    for q in quads:
+        yield q
+        if not isinstance(q.graph_name, ox.DefaultGraph):
+            yield ox.Quad(q.subject, q.predicate, q.object, default)
 
 
 # --------------------------------------------------------------------------- rdflib
@@ -262,11 +283,10 @@ def disk_store(folder: str, *, write: bool = False,
                 if note:
                     note(f"creating the Oxigraph store in {root} with the built-in graph ...")
                 store = ox.Store(str(path))
-                store.clear_graph(ox.NamedNode(BUILTIN_GRAPH))
-                store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS,
-                                to_graph=ox.NamedNode(BUILTIN_GRAPH))
+                store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS)
                 store.flush()
                 del store
+                _write_builtin_copy(root)
                 _write_meta(meta, key)
         except OSError as exc:
             raise StoreProblem(f"oxigraph:{folder}: cannot create the store ({exc})") from None
@@ -281,7 +301,7 @@ def disk_store(folder: str, *, write: bool = False,
     except OSError as exc:
         lock.release()
         raise StoreProblem(f"oxigraph:{folder}: cannot open the store ({exc})") from None
-    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock)
+    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock, union=not managed)
 
 
 def _read_meta(meta: Path) -> dict[str, Any]:
@@ -299,24 +319,42 @@ def _write_meta(meta: Path, key: str) -> None:
     from graph import __version__
     from graph.atomic import atomic_write_bytes
 
-    body = {"builtin": key, "aihkg": __version__, "builtin_graph": BUILTIN_GRAPH}
+    body = {"builtin": key, "aihkg": __version__}
     atomic_write_bytes(meta, json.dumps(body, indent=2).encode())
 
 
+def _write_builtin_copy(root: Path) -> None:
+    # Kept so that a later version can take exactly these triples out again (refresh_builtin).
+    from graph.atomic import atomic_write_bytes
+    from graph.build import builtin_nquads
+
+    atomic_write_bytes(root / "builtin.nq", builtin_nquads())
+
+
 def refresh_builtin(store: OxigraphStore, folder: str) -> int:
-    """Replace the built-in graph in a persistent store with this version's; return its size."""
+    """Replace the built-in triples in a persistent store with this version's; return how many there are.
+
+    The previous version's triples (kept in builtin.nq at creation) are removed first; a triple the
+    user also loaded is removed with them, since the store keeps one copy of each triple.
+    """
     import pyoxigraph as ox
 
     from graph.build import builtin_nquads
 
-    graph_name = ox.NamedNode(BUILTIN_GRAPH)
-    store.store.clear_graph(graph_name)
-    store.store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS, to_graph=graph_name)
+    root = Path(folder).expanduser()
+    _, meta, managed = _store_layout(root)
+    if not managed:
+        raise UsageProblem(f"oxigraph:{folder} was not created by aihkg; it has no built-in graph to refresh")
+    old = root / "builtin.nq"
+    if old.exists():
+        for quad in ox.parse(path=str(old), format=ox.RdfFormat.N_QUADS):
+            store.store.remove(quad)
+    new = builtin_nquads()
+    store.store.bulk_load(new, format=ox.RdfFormat.N_QUADS)
     store.store.flush()
-    _, meta, managed = _store_layout(Path(folder).expanduser())
-    if managed:
-        _write_meta(meta, builtin.content_hash())
-    return sum(1 for _ in store.store.quads_for_pattern(None, None, None, graph_name))
+    _write_builtin_copy(root)
+    _write_meta(meta, builtin.content_hash())
+    return new.count(b"\n")
 
 
 def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: str | None,
@@ -339,7 +377,7 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         try:
             parser = ox.parse(path=location, format=getattr(ox.RdfFormat, fmt),
                               base_iri=Path(location).resolve().as_uri(), rename_blank_nodes=True)
-            store.store.bulk_extend(_counted(parser, counter, location, started, progress))
+            store.store.bulk_extend(visible(_counted(parser, counter, location, started, progress)))
         except SyntaxError as exc:
             from graph.files import _position, _pretty, _reason
 

@@ -148,13 +148,24 @@ SELECT DISTINCT ?s ?label WHERE {
   OPTIONAL { ?s rdfs:label ?label }
 }"""
 
-_EXISTS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+# Subject and object positions are asked separately: rdflib evaluates a UNION over the whole graph
+# before it joins the VALUES row, which made this lookup grow with the graph.
+_EXISTS = {
+    "subject": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?s WHERE {
   VALUES ?s { UNDEF }
   VALUES ?cls { UNDEF }
-  { ?s ?p ?o } UNION { ?x ?p ?s }
+  ?s ?p ?o .
   FILTER (!BOUND(?cls) || EXISTS { ?s a/rdfs:subClassOf* ?cls })
-} LIMIT 1"""
+} LIMIT 1""",
+    "object": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s WHERE {
+  VALUES ?s { UNDEF }
+  VALUES ?cls { UNDEF }
+  ?x ?p ?s .
+  FILTER (!BOUND(?cls) || EXISTS { ?s a/rdfs:subClassOf* ?cls })
+} LIMIT 1""",
+}
 
 _NAMES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -180,9 +191,9 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
     class_term = [iri(expand(cls) or cls)] if cls else None
     ref = parse_iri_reference(raw)
     if ref is not None:
-        found = store.query(fill(_EXISTS, s=[iri(ref)], cls=class_term), "select").rows
-        if found:
-            return ref
+        for template in _EXISTS.values():
+            if store.query(fill(template, s=[iri(ref)], cls=class_term), "select").rows:
+                return ref
         raise UsageProblem(f"{what} {compact(ref)} is not in the graph"
                            + (f" as {_class_phrase(cls)}" if cls else ""))
     wanted = raw.strip().lower()
