@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-COLD_QUERIES = ("funding_by_year", "sources_by_kind", "uses_by_technique", "organisation_structure")
+COLD_QUERIES = ("funding_by_year", "sources_by_kind", "use_impacts", "organisation_structure")
 GRACE = 20.0  # seconds past the cap before the parent stops a child that does not answer
 LOAD_TIMEOUT = 1800.0
 
@@ -100,6 +100,9 @@ def machine_facts() -> dict[str, Any]:
 
     return {
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "git_head": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                   text=True).stdout.strip(),
         "cpus": os.cpu_count(), "cpu": cpu, "memory": mem,
         "platform": platform.platform(), "python": platform.python_version(),
         "pyoxigraph": pyoxigraph.__version__, "rdflib": rdflib.__version__,
@@ -282,19 +285,21 @@ def cold_start(args: argparse.Namespace, nt_file: Path) -> dict[str, Any]:
             commands["roqet"] = [roqet, "-q", "-i", "sparql", "-r", "csv", "-D", str(nt_file), str(qfile)]
         ok: dict[str, list[str]] = {}
         notes: dict[str, str] = {}
-        for label, cmd in commands.items():
-            probe = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
-            if probe.returncode != 0:
+        for label, command in commands.items():
+            probe = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+            # roqet exits 2 after a successful query (warnings); an error says "Error" on stderr
+            failed = probe.returncode not in (0, 2) if label == "roqet" else probe.returncode != 0
+            if failed or "Error" in probe.stderr or not probe.stdout.strip():
                 notes[label] = _first_error(probe.stderr)
             else:
-                ok[label] = cmd
+                ok[label] = command
         timings: dict[str, Any] = {}
         if hyperfine and ok:
             export = WORK / "cold" / f"hyperfine-{name}.json"
-            cmd = [hyperfine, "-N", "--warmup", "1", "--runs", str(args.cold_runs), "--export-json", str(export)]
+            cmd = [hyperfine, "-N", "-i", "--warmup", "1", "--runs", str(args.cold_runs), "--export-json", str(export)]
             for label, command in ok.items():
                 cmd += ["-n", label, " ".join(_quote(c) for c in command)]
-            subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+            subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True, timeout=900)
             for res in json.loads(export.read_text())["results"]:
                 times = res["times"]
                 timings[res["command"]] = {"median": res["median"], "mean": res["mean"], "min": res["min"],
@@ -310,7 +315,7 @@ def cold_start(args: argparse.Namespace, nt_file: Path) -> dict[str, Any]:
                 times.sort()
                 timings[label] = {"median": times[len(times) // 2], "min": times[0], "max": times[-1],
                                   "runs": len(times)}
-        out[name] = {"timings": timings, "failed": notes}
+        out[name] = {"timings": timings, "failed": notes, "loadavg": round(os.getloadavg()[0], 2)}
         shown = ", ".join(f"{k} {v['median'] * 1000:.0f} ms" for k, v in timings.items())
         log(f"  cold {name}: {shown}" + (f"; failed: {', '.join(notes)}" if notes else ""))
     return out
@@ -337,6 +342,7 @@ def roqet_all(nt_file: Path, params: dict[str, dict[str, str]]) -> dict[str, Any
         return {"unavailable": "roqet is not installed (apt-get install rasqal-utils)"}
     from queries.api import KnowledgeGraph
     from queries.catalog import Catalog
+    from queries.formats import render
 
     kg = KnowledgeGraph("memory")
     folder = WORK / "roqet"
@@ -344,7 +350,8 @@ def roqet_all(nt_file: Path, params: dict[str, dict[str, str]]) -> dict[str, Any
     out: dict[str, Any] = {}
     for name in Catalog().names():
         prepared = kg.prepare(name, params.get(name))
-        expected = len(kg.store.query(prepared.text, prepared.form).rows)
+        mine = render(kg.store.query(prepared.text, prepared.form), "csv")
+        expected = _csv_rows(mine)
         qfile = folder / f"{name}.rq"
         qfile.write_text(prepared.text)
         started = time.perf_counter()
@@ -352,20 +359,34 @@ def roqet_all(nt_file: Path, params: dict[str, dict[str, str]]) -> dict[str, Any
             proc = subprocess.run([roqet, "-q", "-i", "sparql", "-r", "csv", "-D", str(nt_file), str(qfile)],
                                   capture_output=True, text=True, timeout=120)
         except subprocess.TimeoutExpired:
-            out[name] = {"ok": False, "error": "no answer within 120 s", "expected": expected}
+            out[name] = {"ok": False, "error": "no answer within 120 s", "expected": len(expected)}
             continue
         seconds = time.perf_counter() - started
-        rec: dict[str, Any] = {"seconds": seconds, "expected": expected, "returncode": proc.returncode}
-        error = _first_error(proc.stderr) if proc.stderr.strip() else ""
-        if proc.returncode != 0 or "Error" in proc.stderr:
-            rec.update(ok=False, error=error or f"exit {proc.returncode}")
+        rec: dict[str, Any] = {"seconds": seconds, "expected": len(expected), "returncode": proc.returncode}
+        if proc.returncode not in (0, 2) or "Error" in proc.stderr:
+            rec.update(ok=False, error=_first_error(proc.stderr) or f"exit {proc.returncode}")
         else:
-            rows = list(csv.reader(io.StringIO(proc.stdout)))
-            rec.update(ok=True, rows=max(len(rows) - 1, 0))
-            if error:
-                rec["warning"] = error
+            got = _csv_rows(proc.stdout)
+            rec.update(ok=True, rows=len(got), same=got == expected)
+            if not rec["same"]:
+                diff = sorted(set(got) ^ set(expected))[:2]
+                rec["difference"] = "; ".join(",".join(row) for row in diff)[:300]
         out[name] = rec
     return out
+
+
+def _csv_rows(text: str) -> list[tuple[str, ...]]:
+    """CSV rows (header dropped) as a sorted list of normalised cells: numbers compared by value."""
+    from decimal import Decimal, InvalidOperation
+
+    def norm(cell: str) -> str:
+        try:
+            return str(Decimal(cell).normalize()) if cell.strip() else ""
+        except InvalidOperation:
+            return cell
+
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    return sorted(tuple(norm(c) for c in row) for row in rows)
 
 
 # --------------------------------------------------------------------------- main
@@ -386,6 +407,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="run every query at every size, even where a smaller size predicts it is over the cap")
     ap.add_argument("--skip-cold", action="store_true", help="leave out the cold-start and roqet parts")
     ap.add_argument("--report-only", action="store_true", help="rewrite results.md and latency.png from results.json")
+    ap.add_argument("--only-cold", action="store_true",
+                    help="measure only cold start and roqet again, keeping the sizes already in results.json")
     args = ap.parse_args(argv)
 
     os.environ.setdefault("AIHKG_CACHE_DIR", str(WORK / "cache"))
@@ -406,6 +429,21 @@ def main(argv: list[str] | None = None) -> None:
     from graph import builtin
     from graph.build import builtin_nquads
     from queries.catalog import Catalog
+
+    if args.only_cold:
+        results = load_results(results_path)
+        params = sample_params()
+        nt_file = WORK / "cold" / "builtin.nt"
+        subprocess.run([PY, "-m", "cli", "export", "-f", "nt", "-o", str(nt_file)], cwd=ROOT, check=True,
+                       capture_output=True)
+        log("cold start (warm cache) ...")
+        results["cold"] = cold_start(args, nt_file)
+        log("roqet on every canned query ...")
+        results["roqet"] = roqet_all(nt_file, params)
+        results["cold_machine"] = machine_facts()
+        save_results(results_path, results)
+        write_report(results, BENCH)
+        return
 
     started = time.perf_counter()
     results: dict[str, Any] = {"machine": machine_facts(), "settings": {
@@ -462,6 +500,7 @@ def main(argv: list[str] | None = None) -> None:
             t0 = time.perf_counter()
             entry["stores"][store] = measure(store, file_info, params, args, skips, label)
             entry["stores"][store]["wall_seconds"] = time.perf_counter() - t0
+            entry["stores"][store]["loadavg_after"] = round(os.getloadavg()[0], 2)
             save_results(results_path, results)
         prev_label = label
     results["total_seconds"] = time.perf_counter() - started

@@ -41,19 +41,13 @@ def split_builtin(nquads: bytes) -> Split:
 
     triples = [(q.subject, q.predicate, q.object) for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)]
     # Blank nodes travel with the group of triples they connect (union-find over blank nodes).
-    parent: dict[str, str] = {}
+    from graph.disjoint import DisjointSets
 
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
+    sets = DisjointSets()
+    find = sets.find
     for s, _, o in triples:
         if isinstance(s, ox.BlankNode) and isinstance(o, ox.BlankNode):
-            a, b = find(s.value), find(o.value)
-            if a != b:
-                parent[a] = b
+            sets.union(s.value, o.value)
     data_groups: set[str] = set()
     for s, _, o in triples:
         if _is_individual(s) or _is_individual(o):

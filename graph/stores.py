@@ -600,28 +600,18 @@ def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple
     """
     import pyoxigraph as ox
 
-    parent: dict[str, str] = {}
+    from graph.disjoint import DisjointSets
 
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[ra] = rb
-
+    sets = DisjointSets()
     keys = []
     for s, _, o in triples:
         key = str(s)
         if isinstance(o, ox.BlankNode):
-            union(str(o), key)
+            sets.union(str(o), key)
         keys.append(key)
     grouped: dict[str, list[tuple[Any, Any, Any]]] = {}
     for key, triple in zip(keys, triples, strict=False):
-        grouped.setdefault(find(key), []).append(triple)
+        grouped.setdefault(sets.find(key), []).append(triple)
     return list(grouped.values())
 
 
