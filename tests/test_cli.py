@@ -256,3 +256,21 @@ def test_a_query_imports_no_heavy_library() -> None:
     assert "pyoxigraph" in modules
     for heavy in ("rdflib", "networkx", "matplotlib", "owlready2", "pyshacl", "owlrl", "scipy"):
         assert heavy not in modules, heavy
+
+
+def test_data_format_overrides_the_extension(cli_run, tmp_path: Path) -> None:
+    odd = tmp_path / "mine.data"
+    odd.write_text("<https://example.org/a> <https://example.org/b> \"c\" .\n")
+    refused = cli_run("--data", str(odd), "query", "funding_by_year")
+    assert refused.code == 2 and "--data-format" in refused.err
+    run = cli_run("--data", str(odd), "--data-format", "nt", "sparql", "-e",
+                  "ASK { <https://example.org/a> <https://example.org/b> \"c\" }")
+    assert run.code == 0 and run.out == "yes\n"
+
+
+def test_debug_shows_the_traceback_after_the_one_line_error(cli_run) -> None:
+    plain = cli_run("describe", "kg:NoSuchThing")
+    assert plain.code == 2 and "Traceback" not in plain.err
+    debug = cli_run("--debug", "describe", "kg:NoSuchThing")
+    assert debug.code == 2
+    assert debug.err.startswith("aihkg: error: ") and "Traceback" in debug.err
