@@ -150,21 +150,16 @@ SELECT DISTINCT ?s ?label WHERE {
 
 # Subject and object positions are asked separately: rdflib evaluates a UNION over the whole graph
 # before it joins the VALUES row, which made this lookup grow with the graph.
+_EXISTS_TEMPLATE = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?s WHERE {
+  VALUES ?s { UNDEF }
+  VALUES ?cls { UNDEF }
+  TRIPLE .
+  FILTER (!BOUND(?cls) || EXISTS { ?s a/rdfs:subClassOf* ?cls })
+} LIMIT 1"""
 _EXISTS = {
-    "subject": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?s WHERE {
-  VALUES ?s { UNDEF }
-  VALUES ?cls { UNDEF }
-  ?s ?p ?o .
-  FILTER (!BOUND(?cls) || EXISTS { ?s a/rdfs:subClassOf* ?cls })
-} LIMIT 1""",
-    "object": """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?s WHERE {
-  VALUES ?s { UNDEF }
-  VALUES ?cls { UNDEF }
-  ?x ?p ?s .
-  FILTER (!BOUND(?cls) || EXISTS { ?s a/rdfs:subClassOf* ?cls })
-} LIMIT 1""",
+    "subject": _EXISTS_TEMPLATE.replace("TRIPLE", "?s ?p ?o"),
+    "object": _EXISTS_TEMPLATE.replace("TRIPLE", "?x ?p ?s"),
 }
 
 _NAMES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
