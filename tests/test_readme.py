@@ -62,3 +62,30 @@ def test_ontology_tables_list_every_class_and_property() -> None:
         for term in g.subjects(RDF.type, kind):
             if str(term).startswith(ONTOLOGY_NS):
                 assert f"| `{str(term)[len(ONTOLOGY_NS):]}` |" in README, term
+
+
+def documented_outputs() -> list[tuple[str, list[str]]]:
+    """Each `$ aihkg ...` line directly followed by its output, where the output is shown whole."""
+    examples, inside, current = [], False, None
+    for line in README.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+            current = None
+        elif inside and line.startswith("$ "):
+            current = (line[2:].split("  #")[0].strip(), [])
+            examples.append(current)
+        elif inside and current is not None:
+            current[1].append(line.rstrip())
+    for _, out in examples:
+        while out and not out[-1]:
+            out.pop()
+    return [(c, out) for c, out in examples
+            if c.startswith("aihkg ") and out and not any(o.strip() in ("...", "…") for o in out)
+            and not any(s in c for s in NEEDS_SETUP)]
+
+
+@pytest.mark.parametrize(("command", "shown"), documented_outputs(), ids=lambda v: v if isinstance(v, str) else "")
+def test_documented_output_is_what_the_command_prints(command: str, shown: list[str], tmp_path: Path) -> None:
+    run = aihkg(*shlex.split(command)[1:], cwd=tmp_path, env={"COLUMNS": "120"})
+    printed = [line.rstrip() for line in (run.out + run.err).splitlines()]
+    assert printed == shown
