@@ -168,7 +168,7 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
     natural = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
     total = width or shutil.get_terminal_size((120, 24)).columns
     widths = _fit(natural, total) if header else []
-    out = [" | ".join(_cut(h, w).ljust(w) for h, w in zip(header, widths, strict=False))]
+    out = [" | ".join(_cut(h, w).ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]
     out.append("-+-".join("-" * w for w in widths))
     for row in cells:
         out.append(" | ".join(_cut(c, w).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip())

@@ -84,3 +84,10 @@ def test_display_of_plain_values() -> None:
     assert display(None) == ""
     assert display(ox.Literal("12", datatype=ox.NamedNode(XSD + "integer"))) == "12"
     assert display(ox.Literal("  two\nlines ")) == "two lines"
+
+
+def test_no_table_line_ends_in_spaces(kg) -> None:
+    from queries.formats import to_table
+
+    text = to_table(kg.run("regulations_without_enforcer"), width=100)
+    assert all(line == line.rstrip() for line in text.splitlines())
