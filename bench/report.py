@@ -373,6 +373,17 @@ def targets_section(res: dict[str, Any]) -> list[str]:
                        + (f"; below {SPEEDUP_MIN:g}×: {', '.join(slow_ones)}" if slow_ones else "")
                        + (f"; undecided (both capped or a lower bound only): {', '.join(unknown)}" if unknown else "")
                        + ")")
+            pairs = [(latency(rd.get("queries", {}).get(n)), latency(st["queries"].get(n))) for n in res["queries"]]
+            pairs = [(a, b) for a, b in pairs if a is not None and b is not None and b != INF]
+            if pairs:
+                slow_total = sum(cap if a == INF else a for a, _ in pairs)
+                fast_total = sum(b for _, b in pairs)
+                bounded = sum(1 for a, _ in pairs if a == INF)
+                out.append(f"  - in aggregate, the {len(pairs)} queries one after another: rdflib "
+                           f"{'≥ ' if bounded else ''}{fmt_s(slow_total)}"
+                           + (f" ({bounded} capped or not run, counted as {cap:g} s)" if bounded else "")
+                           + f", this store {fmt_s(fast_total)}: {'≥ ' if bounded else ''}"
+                           f"{slow_total / fast_total:,.0f}× (a summary; the verdict above is per query)")
         rss = st.get("rss_mib")
         if rss:
             out.append(f"  - peak memory < 1 GiB: **{'met' if rss < RSS_MAX_MIB else 'NOT met'}** ({rss:.0f} MiB)")
