@@ -84,13 +84,19 @@ def rdflib_to_ox(term):  # noqa: ANN001, ANN201 - rdflib term in, pyoxigraph ter
     raise TypeError(f"unsupported term {term!r}")
 
 
+def default_graph(ds: "rdflib.Dataset") -> "rdflib.Graph":
+    """The Dataset's default graph (`default_graph` since rdflib 7.2; `default_context` before)."""
+    return ds.default_graph if hasattr(type(ds), "default_graph") else ds.default_context
+
+
 def add_quads(ds: "rdflib.Dataset", quads: Iterable) -> None:
     """Add pyoxigraph quads to an rdflib Dataset, keeping named graphs."""
     import rdflib
 
+    default = default_graph(ds)
     for q in quads:
         g = ox_to_rdflib(q.graph_name)
-        target = ds.graph(rdflib.URIRef(str(g))) if g is not None else ds.default_context
+        target = ds.graph(rdflib.URIRef(str(g))) if g is not None else default
         target.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(q.object)))
 
 

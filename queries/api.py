@@ -284,12 +284,13 @@ class KnowledgeGraph:
         """Everything the store holds for aihkg, as an rdflib Dataset (named graphs kept)."""
         import rdflib
 
-        from graph.build import bind_prefixes, ox_to_rdflib
+        from graph.build import bind_prefixes, default_graph, ox_to_rdflib
 
         ds = rdflib.Dataset(default_union=True)
         bind_prefixes(ds)
+        default = default_graph(ds)
         for s, p, o, g in self.store.triples():
-            target = ds.graph(rdflib.URIRef(g.value)) if g is not None else ds.default_context
+            target = ds.graph(rdflib.URIRef(g.value)) if g is not None else default
             target.add((ox_to_rdflib(s), ox_to_rdflib(p), ox_to_rdflib(o)))
         return ds
 
