@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,6 @@ MAX_LITERAL_CHARS = 10_000_000
 MAX_JSON_DEPTH = 500
 _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"(?:at|between) line (\d+)(?: column (\d+)| between columns (\d+))?")
-
-
-@dataclass(frozen=True)
-class ParsedFile:
-    path: str
-    quads: list  # list[pyoxigraph.Quad]
-    format_name: str
 
 
 def resolve_format(path: str, override: str | None = None) -> str:
@@ -133,16 +125,6 @@ def iter_rdf(location: str, *, format_override: str | None = None, allow_remote:
         raise DataProblem(f"{name}: not valid {_pretty(fmt)}: {exc}") from None
     if not count:
         raise DataProblem(f"{name}: contains no triples")
-
-
-def read_rdf(location: str, *, format_override: str | None = None, allow_remote: bool = False,
-             remote_timeout: float = 30.0) -> ParsedFile:
-    """Parse one RDF file (or, if allowed, URL) into a list of pyoxigraph quads, or raise a clear error."""
-    fmt = resolve_format(location.split("?")[0] if is_remote(location) else location.removeprefix("file://"),
-                         format_override)
-    quads = list(iter_rdf(location, format_override=format_override, allow_remote=allow_remote,
-                          remote_timeout=remote_timeout))
-    return ParsedFile(path=location, quads=quads, format_name=fmt)
 
 
 def add_in_batches(store: Any, quads: Iterable[Any], batch: int = 100_000) -> int:
