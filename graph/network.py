@@ -194,12 +194,10 @@ def shortest_paths(g: Any, a: str, b: str, *, all_paths: bool = False, limit: in
     for end in (a, b):
         if end not in g:
             raise UsageProblem(f"{compact(end)} is not an individual of the network")
-    keep = sorted(n for n, d in g.nodes(data=True) if n in (a, b) or d["top"] not in bypass)
-    # A concrete graph built in sorted order: networkx's undirected *view* walks neighbours in set
-    # order, which changes with the hash seed, so a tie between paths was broken differently per run.
-    undirected = nx.Graph()
-    undirected.add_nodes_from(keep)
-    undirected.add_edges_from(sorted({tuple(sorted((u, v))) for u, v in g.subgraph(keep).edges()}))
+    keep = [n for n, d in g.nodes(data=True) if n in (a, b) or d["top"] not in bypass]
+    # Rebuilt in sorted order: a subgraph view walks its nodes in set order, which changes with the
+    # hash seed, so a tie between paths would be broken differently from run to run.
+    undirected = simple_undirected(_sorted(g.subgraph(keep)))
     try:
         if all_paths:
             paths = []

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import UsageProblem
-from graph.network import CLASS_COLOURS, COMMUNITY_COLOURS, simple_undirected
+from graph.network import CLASS_COLOURS, COMMUNITY_COLOURS, class_summary, simple_undirected
 
 LAYOUTS = ("spring", "kamada-kawai", "shell")
 PICTURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -91,9 +91,7 @@ def colours_for(g: Any, groups: list[list[str]] | None) -> tuple[dict[str, str],
                   for i, grp in enumerate(groups[:12])]
         return colour, legend
     colour = {n: d["colour"] for n, d in g.nodes(data=True)}
-    counts: dict[str, int] = {}
-    for _, d in g.nodes(data=True):
-        counts[d["top"]] = counts.get(d["top"], 0) + 1
+    counts = class_summary(g)
     legend = [(CLASS_COLOURS.get(top, "#999999"), _class_name(top), counts[top])
               for top in sorted(counts, key=lambda t: (-counts[t], t))]
     return colour, legend
