@@ -351,11 +351,8 @@ def targets_section(res: dict[str, Any]) -> list[str]:
                        f"(slowest `{slow_name}` {fmt_s(slow, cap)}"
                        + (f"; over {SLOWEST_MAX_S:g} s: {over}" if over else "") + ")")
         if rd:
-            judged = []
-            for qname in res["queries"]:
-                text, value = ratio_text(latency(rd.get("queries", {}).get(qname)),
-                                         latency(st["queries"].get(qname)), cap)
-                judged.append((qname, text, value))
+            timed = {n: (latency(rd.get("queries", {}).get(n)), latency(st["queries"].get(n))) for n in res["queries"]}
+            judged = [(n, *ratio_text(slow, fast, cap)) for n, (slow, fast) in timed.items()]
             known = [(n, v) for n, _, v in judged if v is not None]
             fast = [n for n, v in known if v >= SPEEDUP_MIN]
             # a lower bound under the target (rdflib capped, Oxigraph slow) decides nothing
@@ -373,8 +370,7 @@ def targets_section(res: dict[str, Any]) -> list[str]:
                        + (f"; below {SPEEDUP_MIN:g}×: {', '.join(slow_ones)}" if slow_ones else "")
                        + (f"; undecided (both capped or a lower bound only): {', '.join(unknown)}" if unknown else "")
                        + ")")
-            pairs = [(latency(rd.get("queries", {}).get(n)), latency(st["queries"].get(n))) for n in res["queries"]]
-            pairs = [(a, b) for a, b in pairs if a is not None and b is not None and b != INF]
+            pairs = [(a, b) for a, b in timed.values() if a is not None and b is not None and b != INF]
             if pairs:
                 slow_total = sum(cap if a == INF else a for a, _ in pairs)
                 fast_total = sum(b for _, b in pairs)
