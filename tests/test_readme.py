@@ -26,14 +26,27 @@ def test_quick_start_has_exactly_two_commands() -> None:
     assert test.startswith("pip install '.[test]' &&") and "pytest" in test
 
 
-def documented_commands() -> list[str]:
-    commands, inside = [], False
+def documented_examples() -> list[tuple[str, list[str]]]:
+    """Every `$ ...` line in the README's code blocks, with the lines printed under it."""
+    examples: list[tuple[str, list[str]]] = []
+    inside, current = False, None
     for line in README.splitlines():
         if line.startswith("```"):
             inside = not inside
-        elif inside and line.startswith("$ aihkg "):
-            commands.append(line[2:].split("  #")[0].strip())
-    return commands
+            current = None
+        elif inside and line.startswith("$ "):
+            current = (line[2:].split("  #")[0].strip(), [])
+            examples.append(current)
+        elif inside and current is not None:
+            current[1].append(line.rstrip())
+    for _, out in examples:
+        while out and not out[-1]:
+            out.pop()
+    return examples
+
+
+def documented_commands() -> list[str]:
+    return [c for c, _ in documented_examples() if c.startswith("aihkg ")]
 
 
 # Commands that need something the test machine does not have on hand (a server, your own files).
@@ -66,19 +79,7 @@ def test_ontology_tables_list_every_class_and_property() -> None:
 
 def documented_outputs() -> list[tuple[str, list[str]]]:
     """Each `$ aihkg ...` line directly followed by its output, where the output is shown whole."""
-    examples, inside, current = [], False, None
-    for line in README.splitlines():
-        if line.startswith("```"):
-            inside = not inside
-            current = None
-        elif inside and line.startswith("$ "):
-            current = (line[2:].split("  #")[0].strip(), [])
-            examples.append(current)
-        elif inside and current is not None:
-            current[1].append(line.rstrip())
-    for _, out in examples:
-        while out and not out[-1]:
-            out.pop()
+    examples = documented_examples()
     return [(c, out) for c, out in examples
             if c.startswith("aihkg ") and out and not any(o.strip() in ("...", "…") for o in out)
             and not any(s in c for s in NEEDS_SETUP)]
