@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from graph import __version__
+from graph.errors import AihkgError, DataProblem, IncompleteResult, UsageProblem
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 EXPORT_FORMATS = ("turtle", "nt", "jsonld", "xml", "trig", "graphml", "gexf", "cytoscape")
@@ -64,8 +65,6 @@ def emit(text: str, output: str | None) -> None:
         try:
             atomic_write_bytes(output, text.encode("utf-8"))
         except OSError as exc:
-            from graph.errors import DataProblem
-
             raise DataProblem(f"{output}: cannot write ({exc.strerror})") from None
         note(f"wrote {output}")
     else:
@@ -73,8 +72,6 @@ def emit(text: str, output: str | None) -> None:
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
-    from graph.errors import UsageProblem
-
     params: dict[str, list[str]] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -174,7 +171,6 @@ def run_query(opts: Options, name: str, params: tuple[str, ...], fmt: str, show:
     if show:
         emit(prepared.text if prepared.text.endswith("\n") else prepared.text + "\n", output)
         return
-    from graph.errors import UsageProblem
 
     try:
         result = kg.store.query(prepared.text, prepared.form)
@@ -201,7 +197,6 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
     skos:, dcterms: ...) are declared for you. CONSTRUCT and DESCRIBE print Turtle.
     """
     from graph import deadline
-    from graph.errors import DataProblem, UsageProblem
 
     if (file is None) == (expr is None):
         raise UsageProblem("give the query as FILE, '-' (stdin) or -e TEXT (exactly one)")
@@ -232,7 +227,6 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
 
 def _print_result(kg: Any, result: Any, fmt: str, limit: int | None, output: str | None,
                   allow_partial: bool) -> None:
-    from graph.errors import IncompleteResult
     from queries.formats import render
 
     labels = None
@@ -375,7 +369,6 @@ def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -
     deadline.cancel()
     if output and output != "-":
         from graph.atomic import atomic_write_bytes
-        from graph.errors import DataProblem
 
         try:
             atomic_write_bytes(output, data)
@@ -461,8 +454,6 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
         else:
             facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
     except OSError as exc:
-        from graph.errors import DataProblem
-
         raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
     click.echo(output)
     note(f"{facts['nodes']} individuals, {facts['edges']} links"
@@ -487,8 +478,6 @@ def path(opts: Options, start: str, end: str, all_paths: bool, via_all: bool) ->
     g = build_network(kg.store)
     found = shortest_paths(g, a, b, all_paths=all_paths, bypass=() if via_all else BYPASSED_BY_DEFAULT)
     if not found:
-        from graph.errors import DataProblem
-
         raise DataProblem(f"no chain of relationships links '{start}' and '{end}'")
     for steps in found:
         click.echo(format_path(g, steps))
@@ -588,7 +577,6 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
 @click.pass_obj
 def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
     """Add RDF files to a persistent Oxigraph store (--store oxigraph:DIR), in bulk."""
-    from graph.errors import UsageProblem
     from graph.stores import bulk_load, disk_store
     from graph.stores import refresh_builtin as refresh
 
@@ -623,7 +611,6 @@ def push(opts: Options, dry_run: bool) -> None:
     AIHKG_SPARQL_GRAPH=default) is replaced; nothing else on the server is touched.
     """
     from graph.build import builtin_nquads
-    from graph.errors import UsageProblem
     from graph.stores import SparqlStore, push_builtin
 
     kg = opts.kg()
@@ -704,8 +691,6 @@ def main(argv: list[str] | None = None) -> None:
         _fail("interrupted", 130)
         code = 130
     except Exception as exc:  # noqa: BLE001 - the boundary where everything becomes one line
-        from graph.errors import AihkgError
-
         if isinstance(exc, AihkgError):
             code = exc.exit_code
             _fail(_one_line(str(exc)), code)
