@@ -29,12 +29,13 @@ class Step:
     seconds: float | None
 
 
-def oxigraph_tool() -> str | None:
-    """The `oxigraph` program on PATH or beside this Python (a venv not activated)."""
-    found = shutil.which("oxigraph")
+def find_program(name: str) -> str | None:
+    """`name` on PATH, or beside this Python (a venv's console scripts are there even when the
+    venv is not activated: `.venv/bin/python -m pytest` does not put .venv/bin on PATH)."""
+    found = shutil.which(name)
     if found:
         return found
-    beside = Path(sys.executable).parent / "oxigraph"
+    beside = Path(sys.executable).parent / name
     return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
 
 
@@ -49,7 +50,7 @@ def store_location(folder: str | Path) -> Path:
 
 def oxigraph_plan(folder: str | Path, text: str) -> dict[str, Any]:
     """Run one query with `oxigraph query --explain --stats` on a store nobody has open for writing."""
-    tool = oxigraph_tool()
+    tool = find_program("oxigraph")
     if tool is None:
         raise StoreProblem("the `oxigraph` program (PyPI package 'oxigraph') is not installed")
     location = store_location(folder)

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -27,6 +25,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from graph.explain import find_program
 
 REQUIRE_ENV = "AIHKG_REQUIRE_SERVERS"
 START_TIMEOUT = 90.0  # seconds; Virtuoso creates its database on first start, a few seconds here
@@ -41,16 +41,6 @@ def unavailable(reason: str) -> NoReturn:
     if servers_required():
         pytest.fail(f"{reason} ({REQUIRE_ENV}=1, so this is a failure, not a skip)", pytrace=False)
     pytest.skip(reason)
-
-
-def find_program(name: str) -> str | None:
-    """`name` on PATH, or beside this Python (a venv's console scripts are there even when the
-    venv is not activated: `.venv/bin/python -m pytest` does not put .venv/bin on PATH)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
 
 
 def free_port() -> int:

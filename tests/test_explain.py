@@ -17,7 +17,7 @@ import pytest
 
 from canned import SAMPLE_PARAMS
 from graph.build import builtin_nquads
-from graph.explain import oxigraph_plan, oxigraph_tool, plan_steps, store_location
+from graph.explain import find_program, oxigraph_plan, plan_steps, store_location
 from queries.api import KnowledgeGraph
 from queries.catalog import Catalog
 
@@ -27,7 +27,7 @@ NAMES = Catalog().names()
 
 @pytest.fixture(scope="module")
 def noisy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if oxigraph_tool() is None:
+    if find_program("oxigraph") is None:
         pytest.skip("the oxigraph program (PyPI package 'oxigraph') is not installed")
     folder = tmp_path_factory.mktemp("noisy") / "store"
     store = ox.Store(str(folder))
