@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from graph.errors import DataProblem, UsageProblem
 
@@ -79,20 +80,56 @@ class CannedQuery:
         }
 
 
-def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:
-    """Read one `.rq` file's header and check its parameters against its body."""
+def _read_header(header: str, origin: str) -> Any:
+    """The YAML of a `#+` header, parsed."""
     import yaml
 
+    try:
+        return yaml.safe_load(header) or {}
+    except yaml.YAMLError as exc:
+        raise DataProblem(f"{origin}: the #+ header is not valid YAML ({str(exc).splitlines()[0]})") from None
+
+
+def _header_meta(name: str, header: str, origin: str) -> Any:
+    """The parsed header, from the cache when this exact header was read before.
+
+    Importing PyYAML costs a `query` process about a tenth of its start-up; the parsed header is
+    kept as JSON, keyed by the header's hash. A header whose values JSON cannot hold unchanged
+    (a YAML date, say) is parsed every time.
+    """
+    import hashlib
+    import json
+
+    from graph.cache import cached
+
+    parsed: list[Any] = []
+
+    def build() -> bytes:
+        meta = _read_header(header, origin)
+        parsed.append(meta)
+        try:
+            body = json.dumps(meta, sort_keys=True)
+        except (TypeError, ValueError):
+            body = ""
+        return (body if body and json.loads(body) == meta else "null").encode()
+
+    key = hashlib.sha256(header.encode("utf-8")).hexdigest()
+    slot = name if _NAME.match(name) else hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    meta = json.loads(cached(f"query-header-{slot}", key, build, ".json"))
+    if meta is None:  # not representable in JSON: parse it here (or use what build just parsed)
+        meta = parsed[0] if parsed else _read_header(header, origin)
+    return meta
+
+
+def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:
+    """Read one `.rq` file's header and check its parameters against its body."""
     header_lines = []
     for line in text.splitlines():
         if line.startswith("#+"):
             header_lines.append(line[3:] if line.startswith("#+ ") else line[2:])
         elif line.strip() and not header_lines or header_lines and not line.startswith("#+"):
             break
-    try:
-        meta = yaml.safe_load("\n".join(header_lines)) or {}
-    except yaml.YAMLError as exc:
-        raise DataProblem(f"{origin}: the #+ header is not valid YAML ({str(exc).splitlines()[0]})") from None
+    meta = _header_meta(name, "\n".join(header_lines), origin)
     if not isinstance(meta, dict) or not meta.get("summary"):
         raise DataProblem(f"{origin}: the #+ header needs at least a 'summary:' line")
     params = []

@@ -55,8 +55,9 @@ def _temps(folder: Path) -> list[str]:
 
 
 def _entries(folder: Path) -> list[Path]:
+    """The built-in graph's entries (a query also caches its parsed header, under query-header-*)."""
     # filelock leaves its (empty) .lock files behind on purpose; they are not entries.
-    return sorted(p for p in folder.iterdir() if not p.name.endswith(".lock"))
+    return sorted(p for p in folder.iterdir() if p.name.startswith("builtin-") and not p.name.endswith(".lock"))
 
 
 def _masked(body: bytes) -> list[bytes]:

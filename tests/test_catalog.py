@@ -51,3 +51,49 @@ def test_user_query_folders_add_and_override(tmp_path) -> None:
     assert catalog.get("funding_by_year").summary == "My funding"
     with pytest.raises(UsageProblem, match="no such folder"):
         Catalog([str(tmp_path / "missing")]).names()
+
+
+_IN_FRESH_PROCESS = """
+import json, sys
+from queries.catalog import Catalog, parse_query_file
+q = Catalog().get("funding_by_funder")
+dated = parse_query_file("dated", "#+ summary: s\\n#+ params:\\n#+   - name: since\\n#+     type: date\\n"
+                         "#+     default: 2023-01-01\\nSELECT * { VALUES ?since { UNDEF } }", "dated.rq")
+print(json.dumps({"yaml": "yaml" in sys.modules, "query": q.as_dict(),
+                  "default": [type(dated.params[0].default).__name__, str(dated.params[0].default)]}))
+"""
+
+
+def test_a_header_read_before_comes_from_the_cache_without_pyyaml(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "AIHKG_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _IN_FRESH_PROCESS], capture_output=True, text=True,
+                                      env=env, check=True, cwd=ROOT).stdout) for _ in range(2)]
+    assert runs[0]["yaml"] is True  # first read: parsed with PyYAML, then cached
+    assert runs[1]["query"] == runs[0]["query"] == CATALOG.get("funding_by_funder").as_dict()
+    # A YAML date is not JSON: that header is parsed every time, so the second run imports PyYAML
+    # for it, and the default stays a date rather than turning into a string.
+    assert runs[1]["default"] == runs[0]["default"] == ["date", "2023-01-01"]
+    assert sorted(p.name.split("-")[2] for p in tmp_path.glob("query-header-*.json")) == ["dated", "funding_by_funder"]
+
+
+def test_only_the_cached_header_skips_pyyaml(tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = ("import json, sys\nfrom queries.catalog import Catalog\nCatalog().get('funding_by_funder')\n"
+            "print(json.dumps('yaml' in sys.modules))")
+    env = {**os.environ, "AIHKG_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    seen = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                      check=True, cwd=ROOT).stdout) for _ in range(2)]
+    assert seen == [True, False]
