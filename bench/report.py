@@ -255,7 +255,9 @@ def cold_section(res: dict[str, Any]) -> list[str]:
            f"Median of {runs} runs after one warm-up, all three measured in the same hyperfine invocation per "
            "query. `aihkg query` = `python -m cli query NAME --format csv`; plain rdflib = `bench/plain_rdflib.py` "
            "(import rdflib, parse ontology/aihkg.ttl + graph/data/**/*.ttl, run the .rq file); roqet = "
-           "`roqet -i sparql -r csv -D builtin.nt NAME.rq` over `aihkg export -f nt`.", "",
+           "`roqet -i sparql -r csv -D builtin.nt NAME.rq` over `aihkg export -f nt`. Python caches compiled "
+           "modules as it does by default (PYTHONDONTWRITEBYTECODE is cleared for these runs), so aihkg, run "
+           "from the source tree, starts like an installed package and like rdflib, which pip compiled.", "",
            "| query | aihkg query | plain rdflib | roqet | aihkg ÷ rdflib | roqet ÷ aihkg | load avg |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     if res.get("cold_machine"):
