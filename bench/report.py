@@ -261,7 +261,9 @@ def cold_section(res: dict[str, Any]) -> list[str]:
            "| query | aihkg query | plain rdflib | roqet | aihkg ÷ rdflib | roqet ÷ aihkg | load avg |",
            "|---|---:|---:|---:|---:|---:|---:|"]
     if res.get("cold_machine"):
-        out[2:2] = [f"Measured again on its own at {res['cold_machine']['date']} (`--only-cold`).", ""]
+        again = res["cold_machine"]
+        out[2:2] = [f"Measured again on its own at {again['date']}, commit {again.get('git_head', '?')} "
+                    "(`--only-cold`).", ""]
     for name, rec in cold.items():
         t = rec["timings"]
         a, r, q = (t.get(k, {}).get("median") for k in ("aihkg query", "plain rdflib", "roqet"))
