@@ -40,9 +40,10 @@ def find_program(name: str) -> str | None:
 
 
 def store_location(folder: str | Path) -> Path:
-    """The RocksDB folder of an oxigraph:DIR store made by aihkg, or the folder itself."""
-    root = Path(folder)
-    location = root / "oxigraph" if (root / "aihkg.json").exists() else root
+    """The RocksDB folder of an oxigraph:DIR store, laid out as `disk_store` lays it out."""
+    from graph.stores import store_layout
+
+    location = store_layout(Path(folder))[0]
     if not (location / "CURRENT").exists():
         raise StoreProblem(f"{folder}: not an Oxigraph store folder")
     return location

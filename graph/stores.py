@@ -248,7 +248,7 @@ class _FileLock:
             self._fh = None
 
 
-def _store_layout(folder: Path) -> tuple[Path, Path, bool]:
+def store_layout(folder: Path) -> tuple[Path, Path, bool]:
     """(store path, metadata path, managed?) for a store folder.
 
     A folder made by aihkg keeps the Oxigraph data in ``oxigraph/`` beside ``aihkg.json``; a
@@ -273,7 +273,7 @@ def disk_store(folder: str, *, write: bool = False,
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreProblem(f"oxigraph:{folder}: cannot create the store folder ({exc.strerror})") from None
-    path, meta, managed = _store_layout(root)
+    path, meta, managed = store_layout(root)
     lock_path = root / ".aihkg.lock"
     key = builtin.content_hash()
     if managed and not _meta_ok(meta):
@@ -342,7 +342,7 @@ def refresh_builtin(store: OxigraphStore, folder: str) -> int:
     from graph.build import builtin_nquads
 
     root = Path(folder).expanduser()
-    _, meta, managed = _store_layout(root)
+    _, meta, managed = store_layout(root)
     if not managed:
         raise UsageProblem(f"oxigraph:{folder} was not created by aihkg; it has no built-in graph to refresh")
     old = root / "builtin.nq"
