@@ -102,11 +102,8 @@ def _header_meta(name: str, header: str, origin: str) -> Any:
 
     from graph.cache import cached
 
-    parsed: list[Any] = []
-
     def build() -> bytes:
         meta = _read_header(header, origin)
-        parsed.append(meta)
         try:
             body = json.dumps(meta, sort_keys=True)
         except (TypeError, ValueError):
@@ -116,9 +113,7 @@ def _header_meta(name: str, header: str, origin: str) -> Any:
     key = hashlib.sha256(header.encode("utf-8")).hexdigest()
     slot = name if _NAME.match(name) else hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
     meta = json.loads(cached(f"query-header-{slot}", key, build, ".json"))
-    if meta is None:  # not representable in JSON: parse it here (or use what build just parsed)
-        meta = parsed[0] if parsed else _read_header(header, origin)
-    return meta
+    return _read_header(header, origin) if meta is None else meta  # None: JSON cannot hold this header
 
 
 def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from conftest import ROOT
 from graph.errors import DataProblem, UsageProblem
 from queries.catalog import PARAM_TYPES, Catalog, parse_query_file
 
@@ -53,7 +61,15 @@ def test_user_query_folders_add_and_override(tmp_path) -> None:
         Catalog([str(tmp_path / "missing")]).names()
 
 
-_IN_FRESH_PROCESS = """
+
+def _two_fresh_processes(code: str, cache: Path) -> list[Any]:
+    """Run `code` twice, each time in a new Python sharing one cache folder; its printed JSON, per run."""
+    env = {**os.environ, "AIHKG_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    return [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                      check=True, cwd=ROOT).stdout) for _ in range(2)]
+
+
+_READS_A_CACHED_AND_A_DATED_HEADER = """
 import json, sys
 from queries.catalog import Catalog, parse_query_file
 q = Catalog().get("funding_by_funder")
@@ -64,17 +80,8 @@ print(json.dumps({"yaml": "yaml" in sys.modules, "query": q.as_dict(),
 """
 
 
-def test_a_header_read_before_comes_from_the_cache_without_pyyaml(tmp_path) -> None:
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
-    env = {**os.environ, "AIHKG_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    runs = [json.loads(subprocess.run([sys.executable, "-c", _IN_FRESH_PROCESS], capture_output=True, text=True,
-                                      env=env, check=True, cwd=ROOT).stdout) for _ in range(2)]
+def test_a_header_read_before_comes_from_the_cache_without_pyyaml(tmp_path: Path) -> None:
+    runs = _two_fresh_processes(_READS_A_CACHED_AND_A_DATED_HEADER, tmp_path)
     assert runs[0]["yaml"] is True  # first read: parsed with PyYAML, then cached
     assert runs[1]["query"] == runs[0]["query"] == CATALOG.get("funding_by_funder").as_dict()
     # A YAML date is not JSON: that header is parsed every time, so the second run imports PyYAML
@@ -83,17 +90,7 @@ def test_a_header_read_before_comes_from_the_cache_without_pyyaml(tmp_path) -> N
     assert sorted(p.name.split("-")[2] for p in tmp_path.glob("query-header-*.json")) == ["dated", "funding_by_funder"]
 
 
-def test_only_the_cached_header_skips_pyyaml(tmp_path) -> None:
-    import json
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
+def test_only_the_cached_header_skips_pyyaml(tmp_path: Path) -> None:
     code = ("import json, sys\nfrom queries.catalog import Catalog\nCatalog().get('funding_by_funder')\n"
             "print(json.dumps('yaml' in sys.modules))")
-    env = {**os.environ, "AIHKG_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    seen = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                                      check=True, cwd=ROOT).stdout) for _ in range(2)]
-    assert seen == [True, False]
+    assert _two_fresh_processes(code, tmp_path) == [True, False]
