@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from graph import __version__
-from graph.errors import AihkgError, DataProblem, IncompleteResult, UsageProblem
+from aihkg.graph import __version__
+from aihkg.graph.errors import AihkgError, DataProblem, IncompleteResult, UsageProblem
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 EXPORT_FORMATS = ("turtle", "nt", "jsonld", "xml", "trig", "graphml", "gexf", "cytoscape")
@@ -43,7 +43,7 @@ class Options:
 
     def kg(self):  # noqa: ANN201 - queries.api.KnowledgeGraph, imported lazily
         if self._kg is None:
-            from queries.api import KnowledgeGraph
+            from aihkg.queries.api import KnowledgeGraph
 
             self._kg = KnowledgeGraph(
                 self.store, data=self.data, data_format=self.data_format, allow_remote=self.allow_remote,
@@ -60,7 +60,7 @@ def note(message: str) -> None:
 def emit(text: str, output: str | None) -> None:
     """Print to stdout, or write atomically to a file."""
     if output and output != "-":
-        from graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes
 
         try:
             atomic_write_bytes(output, text.encode("utf-8"))
@@ -82,7 +82,7 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    from queries.catalog import Catalog
+    from aihkg.queries.catalog import Catalog
 
     try:
         return [n for n in Catalog(ctx.find_root().params.get("queries") or ()).names() if n.startswith(incomplete)]
@@ -133,7 +133,7 @@ def list_queries(opts: Options, fmt: str) -> None:
     """List the canned queries: name, summary and parameters."""
     import json
 
-    from queries.catalog import Catalog
+    from aihkg.queries.catalog import Catalog
 
     catalog = Catalog(opts.queries)
     entries = list(catalog)
@@ -163,7 +163,7 @@ def list_queries(opts: Options, fmt: str) -> None:
 def run_query(opts: Options, name: str, params: tuple[str, ...], fmt: str, show: bool, limit: int | None,
               output: str | None, allow_partial: bool) -> None:
     """Run the canned query NAME."""
-    from graph import deadline
+    from aihkg.graph import deadline
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -196,7 +196,7 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
     Give the query as FILE, '-' for stdin, or -e TEXT. aihkg's prefixes (aihkg:, kg:, src:, rdfs:,
     skos:, dcterms: ...) are declared for you. CONSTRUCT and DESCRIBE print Turtle.
     """
-    from graph import deadline
+    from aihkg.graph import deadline
 
     if (file is None) == (expr is None):
         raise UsageProblem("give the query as FILE, '-' (stdin) or -e TEXT (exactly one)")
@@ -227,7 +227,7 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
 
 def _print_result(kg: Any, result: Any, fmt: str, limit: int | None, output: str | None,
                   allow_partial: bool) -> None:
-    from queries.formats import render
+    from aihkg.queries.formats import render
 
     labels = None
     if fmt in ("table", "md") and result.kind == "select":
@@ -266,7 +266,7 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
     """Everything about one entity, grouped by relation, with its sources."""
     import json
 
-    from graph import compact, deadline
+    from aihkg.graph import compact, deadline
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -326,7 +326,7 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
     """Entities whose labels, acronyms or descriptions match TEXT, best first."""
     import json
 
-    from graph import compact, deadline
+    from aihkg.graph import compact, deadline
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -339,8 +339,8 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
         return
     import pyoxigraph as ox
 
-    from graph.stores import Result
-    from queries.formats import render
+    from aihkg.graph.stores import Result
+    from aihkg.queries.formats import render
 
     rows = [(ox.Literal(f"{h.score:.0f}"), ox.Literal(h.label), ox.Literal(compact(h.iri)),
              ox.Literal(", ".join(sorted(h.classes))), ox.Literal(f"{h.field}: {h.snippet}")) for h in hits]
@@ -359,8 +359,8 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
 @click.pass_obj
 def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -> None:
     """Write the whole graph (ontology + data + your --data) to a file or stdout."""
-    from graph import deadline
-    from graph.export import export_bytes, format_for
+    from aihkg.graph import deadline
+    from aihkg.graph.export import export_bytes, format_for
 
     fmt = format_for(output, fmt)
     kg = opts.kg()
@@ -368,7 +368,7 @@ def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -
     data = export_bytes(kg, fmt, inferred=inferred)
     deadline.cancel()
     if output and output != "-":
-        from graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes
 
         try:
             atomic_write_bytes(output, data)
@@ -393,7 +393,7 @@ def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str)
     """
     import json
 
-    from ontology.validate import validate_graph
+    from aihkg.ontology.validate import validate_graph
 
     report = validate_graph(list(opts.data) + list(files), data_format=opts.data_format,
                             allow_remote=opts.allow_remote, reasoner=not no_reasoner,
@@ -411,7 +411,7 @@ def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str)
 
 def _network(opts: Options, classes: tuple[str, ...] = (), focus: str | None = None, depth: int = 1,
              properties: tuple[str, ...] = (), with_sources: bool = False):  # noqa: ANN202 - networkx graph
-    from graph.network import build_network
+    from aihkg.graph.network import build_network
 
     kg = opts.kg()
     focus_iri = kg.resolve(focus) if focus else None
@@ -434,9 +434,9 @@ def _network(opts: Options, classes: tuple[str, ...] = (), focus: str | None = N
 def viz(opts: Options, output: str | None, focus: str | None, depth: int, classes: tuple[str, ...],
         properties: tuple[str, ...], layout: str, by_community: bool) -> None:
     """Draw how uses, impacts, challenges, regulations and organisations connect."""
-    from graph import compact
-    from graph.network import communities
-    from graph.viz import draw_picture, write_html
+    from aihkg.graph import compact
+    from aihkg.graph.network import communities
+    from aihkg.graph.viz import draw_picture, write_html
 
     g = _network(opts, classes, focus, depth, properties, with_sources=bool(output and output.endswith(".html")))
     if output is None:
@@ -469,8 +469,8 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
 @click.pass_obj
 def path(opts: Options, start: str, end: str, all_paths: bool, via_all: bool) -> None:
     """The shortest chain of relationships between two entities (labels, acronyms, CURIEs or IRIs)."""
-    from graph import deadline
-    from graph.network import BYPASSED_BY_DEFAULT, build_network, format_path, shortest_paths
+    from aihkg.graph import deadline
+    from aihkg.graph.network import BYPASSED_BY_DEFAULT, build_network, format_path, shortest_paths
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -494,11 +494,11 @@ def rank(opts: Options, by: str, classes: tuple[str, ...], top: int, fmt: str) -
     """The most central entities of the network."""
     import pyoxigraph as ox
 
-    from graph import deadline
-    from graph.network import build_network
-    from graph.network import rank as rank_nodes
-    from graph.stores import Result
-    from queries.formats import render
+    from aihkg.graph import deadline
+    from aihkg.graph.network import build_network
+    from aihkg.graph.network import rank as rank_nodes
+    from aihkg.graph.stores import Result
+    from aihkg.queries.formats import render
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -517,8 +517,8 @@ def rank(opts: Options, by: str, classes: tuple[str, ...], top: int, fmt: str) -
 @click.pass_obj
 def gaps(opts: Options, fmt: str) -> None:
     """Where governance falls short: unaddressed challenges, exposed uses, unenforced rules, unlinked bodies."""
-    from graph import deadline
-    from queries.formats import render
+    from aihkg.graph import deadline
+    from aihkg.queries.formats import render
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -547,8 +547,8 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
     import json
     from collections import Counter
 
-    from graph import compact, deadline
-    from graph.network import build_network, communities
+    from aihkg.graph import compact, deadline
+    from aihkg.graph.network import build_network, communities
 
     kg = opts.kg()
     deadline.start(opts.timeout)
@@ -577,8 +577,8 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
 @click.pass_obj
 def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
     """Add RDF files to a persistent Oxigraph store (--store oxigraph:DIR), in bulk."""
-    from graph.stores import bulk_load, disk_store
-    from graph.stores import refresh_builtin as refresh
+    from aihkg.graph.stores import bulk_load, disk_store
+    from aihkg.graph.stores import refresh_builtin as refresh
 
     spec = opts.store or os.environ.get("AIHKG_STORE") or "memory"
     if not spec.startswith("oxigraph:"):
@@ -610,8 +610,8 @@ def push(opts: Options, dry_run: bool) -> None:
     The endpoint's aihkg graph (https://w3id.org/aihkg/graph, or the default graph when
     AIHKG_SPARQL_GRAPH=default) is replaced; nothing else on the server is touched.
     """
-    from graph.build import builtin_nquads
-    from graph.stores import SparqlStore, push_builtin
+    from aihkg.graph.build import builtin_nquads
+    from aihkg.graph.stores import SparqlStore, push_builtin
 
     kg = opts.kg()
     store = kg.store
@@ -635,8 +635,8 @@ def cache_group() -> None:
 @cache_group.command("info")
 def cache_info() -> None:
     """Where the cache is and what it holds."""
-    from graph import builtin
-    from graph.cache import cache_dir
+    from aihkg.graph import builtin
+    from aihkg.graph.cache import cache_dir
 
     folder = cache_dir()
     click.echo(f"cache folder: {folder}")
@@ -650,7 +650,7 @@ def cache_info() -> None:
 @cache_group.command("clear")
 def cache_clear() -> None:
     """Remove every cache entry (they are rebuilt on demand)."""
-    from graph.cache import clear
+    from aihkg.graph.cache import clear
 
     click.echo(f"removed {clear()} file(s)")
 
@@ -709,8 +709,8 @@ def main(argv: list[str] | None = None) -> None:
 
             traceback.print_exc()
     finally:
-        from graph import deadline
-        from graph.atomic import discard_open_temps
+        from aihkg.graph import deadline
+        from aihkg.graph.atomic import discard_open_temps
 
         deadline.cancel()
         discard_open_temps()

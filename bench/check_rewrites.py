@@ -45,8 +45,8 @@ def original_text(name: str, rev: str | None, catalog: Any) -> str:
 
 
 def bound_text(kg: Any, name: str, text: str, params: dict[str, str] | None) -> str:
-    from queries import bind
-    from queries.catalog import parse_query_file
+    from aihkg.queries import bind
+    from aihkg.queries.catalog import parse_query_file
 
     query = parse_query_file(name, text, f"bench/rewrites/{name}.rq")
     given = {k: [v] for k, v in (params or {}).items()}
@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from run import sample_params
 
+    from aihkg.queries.api import KnowledgeGraph
+    from aihkg.queries.catalog import Catalog
     from canned import answer
-    from queries.api import KnowledgeGraph
-    from queries.catalog import Catalog
 
     params = sample_params()
     catalog = Catalog()
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     scale: dict[str, Any] = {}
     targets: list[tuple[str, Any]] = []
     if args.file or args.disk:
-        from graph.stores import disk_store, memory_store
+        from aihkg.graph.stores import disk_store, memory_store
 
         if args.file:
             targets.append(("memory", lambda: memory_store([args.file])))

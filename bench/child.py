@@ -46,7 +46,7 @@ def peak_rss_mib() -> float:
 def load(kind: str, file: str, extra: str | None, folder: str | None,
          reuse: bool = False) -> tuple[Any, float, dict[str, Any]]:
     """Open the store the way the product does; return (store, seconds, facts)."""
-    from graph import stores
+    from aihkg.graph import stores
 
     facts: dict[str, Any] = {}
     started = time.perf_counter()
@@ -113,8 +113,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     signal.signal(signal.SIGALRM, _on_alarm)
 
-    from queries.api import KnowledgeGraph
-    from queries.catalog import Catalog
+    from aihkg.queries.api import KnowledgeGraph
+    from aihkg.queries.catalog import Catalog
 
     store, seconds, facts = load(args.store, args.file, args.extra, args.dir, args.reuse)
     emit(event="load", seconds=seconds, **facts)

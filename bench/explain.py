@@ -28,7 +28,7 @@ def bound_text(name: str) -> str:
     """The query as the benchmark runs it: bound with the sample parameters by the product's prepare()."""
     from run import sample_params  # bench/run.py: bench/ is on sys.path when this runs as a script
 
-    from queries.api import KnowledgeGraph
+    from aihkg.queries.api import KnowledgeGraph
 
     return KnowledgeGraph("memory").prepare(name, sample_params().get(name)).text
 
@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("names", nargs="+", help="canned query names")
     args = ap.parse_args(argv)
 
-    from graph.errors import AihkgError
-    from graph.explain import oxigraph_plan, plan_steps
+    from aihkg.graph.errors import AihkgError
+    from aihkg.graph.explain import oxigraph_plan, plan_steps
 
     for name in args.names:
         try:

@@ -253,7 +253,7 @@ def cold_section(res: dict[str, Any]) -> list[str]:
     runs = res["settings"]["cold_runs"]
     out = ["## Cold start on the built-in graph (whole process, warm cache)", "",
            f"Median of {runs} runs after one warm-up, all three measured in the same hyperfine invocation per "
-           "query. `aihkg query` = `python -m cli query NAME --format csv`; plain rdflib = `bench/plain_rdflib.py` "
+           "query. `aihkg query` = `python -m aihkg query NAME --format csv`; plain rdflib = `bench/plain_rdflib.py` "
            "(import rdflib, parse ontology/aihkg.ttl + graph/data/**/*.ttl, run the .rq file); roqet = "
            "`roqet -i sparql -r csv -D builtin.nt NAME.rq` over `aihkg export -f nt`. Python caches compiled "
            "modules as it does by default (PYTHONDONTWRITEBYTECODE is cleared for these runs), so aihkg, run "

@@ -118,9 +118,9 @@ def sample_params() -> dict[str, dict[str, str]]:
     keeps the original IRIs).
     """
     sys.path.insert(0, str(ROOT / "tests"))
+    from aihkg.queries.api import KnowledgeGraph
+    from aihkg.queries.catalog import Catalog
     from canned import SAMPLE_PARAMS
-    from queries.api import KnowledgeGraph
-    from queries.catalog import Catalog
 
     kg = KnowledgeGraph("memory")
     catalog = Catalog()
@@ -283,7 +283,7 @@ def cold_start(args: argparse.Namespace, nt_file: Path) -> dict[str, Any]:
     for name in COLD_QUERIES:
         qfile = ROOT / "queries" / "catalog" / f"{name}.rq"
         commands = {
-            "aihkg query": [PY, "-m", "cli", "query", name, "--format", "csv"],
+            "aihkg query": [PY, "-m", "aihkg", "query", name, "--format", "csv"],
             "plain rdflib": [PY, str(BENCH / "plain_rdflib.py"), str(qfile)],
         }
         if roqet:
@@ -345,9 +345,9 @@ def roqet_all(nt_file: Path, params: dict[str, dict[str, str]]) -> dict[str, Any
     roqet = shutil.which("roqet")
     if not roqet:
         return {"unavailable": "roqet is not installed (apt-get install rasqal-utils)"}
-    from queries.api import KnowledgeGraph
-    from queries.catalog import Catalog
-    from queries.formats import render
+    from aihkg.queries.api import KnowledgeGraph
+    from aihkg.queries.catalog import Catalog
+    from aihkg.queries.formats import render
 
     kg = KnowledgeGraph("memory")
     folder = WORK / "roqet"
@@ -431,15 +431,15 @@ def main(argv: list[str] | None = None) -> None:
 
     from scale import copies_for, split_builtin, write_scaled
 
-    from graph import builtin
-    from graph.build import builtin_nquads
-    from queries.catalog import Catalog
+    from aihkg.graph import builtin
+    from aihkg.graph.build import builtin_nquads
+    from aihkg.queries.catalog import Catalog
 
     if args.only_cold:
         results = load_results(results_path)
         params = sample_params()
         nt_file = WORK / "cold" / "builtin.nt"
-        subprocess.run([PY, "-m", "cli", "export", "-f", "nt", "-o", str(nt_file)], cwd=ROOT, check=True,
+        subprocess.run([PY, "-m", "aihkg", "export", "-f", "nt", "-o", str(nt_file)], cwd=ROOT, check=True,
                        capture_output=True)
         log("cold start (warm cache) ...")
         results["cold"] = cold_start(args, nt_file)
@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> None:
     results["params"] = params
     names = Catalog().names()
     results["queries"] = names
-    from queries.api import KnowledgeGraph
+    from aihkg.queries.api import KnowledgeGraph
 
     kg = KnowledgeGraph("memory")
     prepared = {n: [(p := kg.prepare(n, params.get(n))).text, p.form] for n in names}
@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if not args.skip_cold:
         nt_file = WORK / "cold" / "builtin.nt"
-        subprocess.run([PY, "-m", "cli", "export", "-f", "nt", "-o", str(nt_file)], cwd=ROOT, check=True,
+        subprocess.run([PY, "-m", "aihkg", "export", "-f", "nt", "-o", str(nt_file)], cwd=ROOT, check=True,
                        capture_output=True)
         log("cold start (warm cache) ...")
         results["cold"] = cold_start(args, nt_file)

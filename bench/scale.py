@@ -41,7 +41,7 @@ def split_builtin(nquads: bytes) -> Split:
 
     triples = [(q.subject, q.predicate, q.object) for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)]
     # Blank nodes travel with the group of triples they connect (union-find over blank nodes).
-    from graph.disjoint import DisjointSets
+    from aihkg.graph.disjoint import DisjointSets
 
     sets = DisjointSets()
     find = sets.find

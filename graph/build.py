@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from graph import builtin, cache
+from aihkg.graph import builtin, cache
 
 if TYPE_CHECKING:
     import rdflib
@@ -110,7 +110,7 @@ def load_dataset(data_files: Sequence[str] = (), *, data_format: str | None = No
     import pyoxigraph as ox
     import rdflib
 
-    from graph.files import iter_rdf
+    from aihkg.graph.files import iter_rdf
 
     ds = rdflib.Dataset(default_union=True)
     bind_prefixes(ds)
@@ -137,7 +137,7 @@ def load_graph(data_files: Sequence[str] = (), **kwargs: object) -> "rdflib.Grap
 
 
 def bind_prefixes(g: "rdflib.Graph") -> None:
-    from graph import PREFIXES
+    from aihkg.graph import PREFIXES
 
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns, override=True, replace=True)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from importlib import resources
-from importlib.abc import Traversable
+from pathlib import Path
 
-from graph import __version__
+from aihkg.graph import __version__
+
+# Package data sits beside the code that reads it (importlib.resources would cost every start-up).
+GRAPH_DIR = Path(__file__).resolve().parent
+ONTOLOGY_DIR = GRAPH_DIR.parent / "ontology"
 
 
-def _ttl_files(root: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
-    found: list[tuple[str, Traversable]] = []
+def _ttl_files(root: Path, prefix: str) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
     for entry in root.iterdir():
         name = f"{prefix}{entry.name}"
         if entry.is_dir():
@@ -21,22 +24,21 @@ def _ttl_files(root: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
     return found
 
 
-def ontology_files() -> list[tuple[str, Traversable]]:
+def ontology_files() -> list[tuple[str, Path]]:
     """The ontology's own Turtle (not the shapes), as (name, resource) pairs."""
-    root = resources.files("ontology")
-    return [("ontology/aihkg.ttl", root / "aihkg.ttl")]
+    return [("ontology/aihkg.ttl", ONTOLOGY_DIR / "aihkg.ttl")]
 
 
-def shapes_file() -> Traversable:
-    return resources.files("ontology") / "shapes.ttl"
+def shapes_file() -> Path:
+    return ONTOLOGY_DIR / "shapes.ttl"
 
 
-def data_files() -> list[tuple[str, Traversable]]:
+def data_files() -> list[tuple[str, Path]]:
     """The instance data, sorted by name so every build sees the same order."""
-    return sorted(_ttl_files(resources.files("graph") / "data", "graph/data/"), key=lambda p: p[0])
+    return sorted(_ttl_files(GRAPH_DIR / "data", "graph/data/"), key=lambda p: p[0])
 
 
-def builtin_files() -> list[tuple[str, Traversable]]:
+def builtin_files() -> list[tuple[str, Path]]:
     return ontology_files() + data_files()
 
 

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from graph.atomic import atomic_write_bytes
+from aihkg.graph.atomic import atomic_write_bytes
 
 _MAGIC = b"# aihkg-cache sha256="
 

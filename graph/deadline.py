@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 
-from graph.atomic import discard_open_temps
+from aihkg.graph.atomic import discard_open_temps
 
 _timer: threading.Timer | None = None
 

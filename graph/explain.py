@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graph.errors import StoreProblem
+from aihkg.graph.errors import StoreProblem
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def find_program(name: str) -> str | None:
 
 def store_location(folder: str | Path) -> Path:
     """The RocksDB folder of an oxigraph:DIR store, laid out as `disk_store` lays it out."""
-    from graph.stores import store_layout
+    from aihkg.graph.stores import store_layout
 
     location = store_layout(Path(folder))[0]
     if not (location / "CURRENT").exists():

@@ -12,8 +12,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from graph import PREFIXES
-from graph.errors import UsageProblem
+from aihkg.graph import PREFIXES
+from aihkg.graph.errors import UsageProblem
 
 RDF_FORMATS = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "pretty-xml", "trig": "trig"}
 NETWORK_FORMATS = ("graphml", "gexf", "cytoscape")
@@ -67,7 +67,7 @@ def rdflib_quads(graph_or_dataset: Any) -> list[Any]:
     import pyoxigraph as ox
     import rdflib
 
-    from graph.build import rdflib_to_ox
+    from aihkg.graph.build import rdflib_to_ox
 
     out = []
     if isinstance(graph_or_dataset, rdflib.Dataset):
@@ -83,7 +83,7 @@ def rdflib_quads(graph_or_dataset: Any) -> list[Any]:
 
 
 def serialize_rdf(graph_or_dataset: Any, fmt: str) -> bytes:
-    from graph.build import bind_prefixes
+    from aihkg.graph.build import bind_prefixes
 
     if fmt in ("nt", "turtle", "trig"):
         return serialize_quads(rdflib_quads(graph_or_dataset), fmt)
@@ -103,8 +103,8 @@ def inferred_graph(graph: Any) -> Any:
     """The graph plus its OWL 2 RL closure, cached by the hash of the input triples."""
     import rdflib
 
-    from graph import cache
-    from graph.build import bind_prefixes
+    from aihkg.graph import cache
+    from aihkg.graph.build import bind_prefixes
 
     canonical = serialize_rdf(graph, "nt")
     key = hashlib.sha256(b"owlrl-v1\n" + canonical).hexdigest()
@@ -131,7 +131,7 @@ def inferred_graph(graph: Any) -> Any:
 def export_bytes(kg: Any, fmt: str, *, inferred: bool = False) -> bytes:
     """The graph the KnowledgeGraph's store holds, in `fmt`."""
     if fmt in NETWORK_FORMATS:
-        from graph.network import export_network
+        from aihkg.graph.network import export_network
 
         if inferred:
             raise UsageProblem("--inferred applies to RDF formats, not to network exports")
@@ -139,7 +139,7 @@ def export_bytes(kg: Any, fmt: str, *, inferred: bool = False) -> bytes:
     if fmt not in RDF_FORMATS:
         raise UsageProblem(f"unknown export format '{fmt}'")
     if inferred:
-        from graph.build import union_graph
+        from aihkg.graph.build import union_graph
 
         closed = inferred_graph(union_graph(kg.rdflib_dataset()))
         return serialize_rdf(closed, fmt)
@@ -148,6 +148,6 @@ def export_bytes(kg: Any, fmt: str, *, inferred: bool = False) -> bytes:
 
         return serialize_quads((ox.Quad(s, p, o, g if g is not None else ox.DefaultGraph())
                                 for s, p, o, g in kg.store.triples()), fmt)
-    from graph.build import union_graph
+    from aihkg.graph.build import union_graph
 
     return serialize_rdf(union_graph(kg.rdflib_dataset()), fmt)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from graph.errors import DataProblem, UsageProblem
+from aihkg.graph.errors import DataProblem, UsageProblem
 
 # Extension -> pyoxigraph RdfFormat attribute name.
 FORMAT_BY_EXTENSION: dict[str, str] = {

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph import DOMAIN_CLASSES, ONTOLOGY_NS, PREFIXES, compact
-from graph.errors import UsageProblem
+from aihkg.graph import DOMAIN_CLASSES, ONTOLOGY_NS, PREFIXES, compact
+from aihkg.graph.errors import UsageProblem
 
 # One colour per top class; the five top classes get the strongest.
 CLASS_COLOURS: dict[str, str] = {

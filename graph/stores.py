@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph import GRAPH_IRI, builtin
-from graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
+from aihkg.graph import GRAPH_IRI, builtin
+from aihkg.graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
 
 STORE_ENV = "AIHKG_STORE"
 SPARQL_GRAPH_ENV = "AIHKG_SPARQL_GRAPH"
@@ -101,7 +101,7 @@ class OxigraphStore(Store):
             raw = self.store.query(text, use_default_graph_as_union=self._union)
             return _ox_result(raw, started)
         except SyntaxError as exc:
-            from graph.errors import UsageProblem
+            from aihkg.graph.errors import UsageProblem
 
             raise UsageProblem(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -138,8 +138,8 @@ def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = No
     """The built-in graph (or only the ontology) plus the user's files in an in-memory Oxigraph store."""
     import pyoxigraph as ox
 
-    from graph.build import builtin_nquads
-    from graph.files import add_in_batches, iter_rdf
+    from aihkg.graph.build import builtin_nquads
+    from aihkg.graph.files import add_in_batches, iter_rdf
 
     store = ox.Store()
     store.load(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS)
@@ -173,7 +173,7 @@ class RdflibStore(Store):
     def query(self, text: str, form: str) -> Result:
         import rdflib.plugins.sparql as rdflib_sparql
 
-        from graph.build import rdflib_to_ox
+        from aihkg.graph.build import rdflib_to_ox
 
         # rdflib would fetch FROM/FROM NAMED graphs from the web; we never load remote data.
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False
@@ -201,7 +201,7 @@ class RdflibStore(Store):
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
         import rdflib
 
-        from graph.build import rdflib_to_ox
+        from aihkg.graph.build import rdflib_to_ox
 
         for s, p, o, g in self.dataset.quads((None, None, None, None)):
             ident = getattr(g, "identifier", g)
@@ -215,7 +215,7 @@ class RdflibStore(Store):
 
 def rdflib_store(data_files: Sequence[str] = (), *, data_format: str | None = None,
                  allow_remote: bool = False, include_data: bool = True) -> RdflibStore:
-    from graph.build import load_dataset
+    from aihkg.graph.build import load_dataset
 
     return RdflibStore(load_dataset(data_files, data_format=data_format, allow_remote=allow_remote,
                                     include_data=include_data))
@@ -264,7 +264,7 @@ def disk_store(folder: str, *, write: bool = False,
     """Open (creating on first use, with the built-in graph) a persistent Oxigraph store."""
     import pyoxigraph as ox
 
-    from graph.build import builtin_nquads
+    from aihkg.graph.build import builtin_nquads
 
     root = Path(folder).expanduser()
     if root.exists() and not root.is_dir():
@@ -316,8 +316,8 @@ def _meta_ok(meta: Path) -> bool:
 
 
 def _write_meta(meta: Path, key: str) -> None:
-    from graph import __version__
-    from graph.atomic import atomic_write_bytes
+    from aihkg.graph import __version__
+    from aihkg.graph.atomic import atomic_write_bytes
 
     body = {"builtin": key, "aihkg": __version__}
     atomic_write_bytes(meta, json.dumps(body, indent=2).encode())
@@ -325,8 +325,8 @@ def _write_meta(meta: Path, key: str) -> None:
 
 def _write_builtin_copy(root: Path) -> None:
     # Kept so that a later version can take exactly these triples out again (refresh_builtin).
-    from graph.atomic import atomic_write_bytes
-    from graph.build import builtin_nquads
+    from aihkg.graph.atomic import atomic_write_bytes
+    from aihkg.graph.build import builtin_nquads
 
     atomic_write_bytes(root / "builtin.nq", builtin_nquads())
 
@@ -339,7 +339,7 @@ def refresh_builtin(store: OxigraphStore, folder: str) -> int:
     """
     import pyoxigraph as ox
 
-    from graph.build import builtin_nquads
+    from aihkg.graph.build import builtin_nquads
 
     root = Path(folder).expanduser()
     _, meta, managed = store_layout(root)
@@ -360,7 +360,7 @@ def refresh_builtin(store: OxigraphStore, folder: str) -> int:
 def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: str | None,
               allow_remote: bool, progress: Callable[[str], None]) -> int:
     """Add files to a writable Oxigraph store, in bulk, reporting triples and rate; return total."""
-    from graph.files import is_remote, iter_rdf, resolve_format
+    from aihkg.graph.files import is_remote, iter_rdf, resolve_format
 
     total = 0
     for location in locations:
@@ -442,7 +442,7 @@ class SparqlStore(Store):
                 raise UsageProblem(f"{self.name} rejected the query: {first}") from None
             raise StoreProblem(f"{self.name}: HTTP {exc.code}: {first}") from None
         except TimeoutError:
-            from graph.errors import QueryTimeout
+            from aihkg.graph.errors import QueryTimeout
 
             raise QueryTimeout(f"{self.name}: no answer within {self.timeout:g} s (--timeout)") from None
         except OSError as exc:
@@ -554,7 +554,7 @@ def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int
     """Replace the aihkg graph on a SPARQL endpoint with the built-in graph, by SPARQL Update."""
     import pyoxigraph as ox
 
-    from graph.build import builtin_nquads
+    from aihkg.graph.build import builtin_nquads
 
     target = store.graph
     quads = list(ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
@@ -589,7 +589,7 @@ def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple
     """
     import pyoxigraph as ox
 
-    from graph.disjoint import DisjointSets
+    from aihkg.graph.disjoint import DisjointSets
 
     sets = DisjointSets()
     keys = []

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from graph.errors import UsageProblem
-from graph.network import CLASS_COLOURS, COMMUNITY_COLOURS, class_summary, simple_undirected
+from aihkg.graph.errors import UsageProblem
+from aihkg.graph.network import CLASS_COLOURS, COMMUNITY_COLOURS, class_summary, simple_undirected
 
 LAYOUTS = ("spring", "kamada-kawai", "shell")
 PICTURE_SUFFIXES = (".png", ".svg", ".pdf")
@@ -120,7 +119,7 @@ def draw_picture(g: Any, path: str, *, layout: str = "spring", title: str = "",
     import networkx as nx
     from matplotlib.patches import Patch
 
-    from graph.atomic import atomic_writer
+    from aihkg.graph.atomic import atomic_writer
 
     suffix = Path(path).suffix.lower()
     if suffix not in PICTURE_SUFFIXES:
@@ -287,7 +286,7 @@ def _script_json(value: Any) -> str:
 
 
 def html_page(g: Any, *, title: str, layout: str = "spring", groups: list[list[str]] | None = None) -> str:
-    from graph.network import to_cytoscape
+    from aihkg.graph.network import to_cytoscape
 
     colour, legend = colours_for(g, groups)
     for n in g.nodes:
@@ -295,7 +294,7 @@ def html_page(g: Any, *, title: str, layout: str = "spring", groups: list[list[s
     pos = layout_positions(g, layout)
     scale = 60 * math.sqrt(max(g.number_of_nodes(), 1))
     data = to_cytoscape(g, {n: (x * scale, -y * scale) for n, (x, y) in pos.items()})
-    library = (resources.files("graph") / "static" / "cytoscape.min.js").read_text(encoding="utf-8")
+    library = (Path(__file__).resolve().parent / "static" / "cytoscape.min.js").read_text(encoding="utf-8")
     import html as html_lib
 
     parts = {
@@ -310,7 +309,7 @@ def html_page(g: Any, *, title: str, layout: str = "spring", groups: list[list[s
 
 
 def write_html(g: Any, path: str, **kw: Any) -> dict[str, Any]:
-    from graph.atomic import atomic_write_bytes
+    from aihkg.graph.atomic import atomic_write_bytes
 
     atomic_write_bytes(path, html_page(g, **kw).encode("utf-8"))
     return {"nodes": g.number_of_nodes(), "edges": g.number_of_edges()}

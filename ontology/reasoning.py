@@ -30,8 +30,8 @@ class OwlVerdict:
 
 def check_consistency(graph: Any) -> OwlVerdict:
     """Run HermiT on `graph` (an rdflib Graph): consistent? which classes are unsatisfiable?"""
-    from graph import cache
-    from graph.export import serialize_rdf
+    from aihkg.graph import cache
+    from aihkg.graph.export import serialize_rdf
 
     nt = serialize_rdf(graph, "nt")
     key = hashlib.sha256(b"hermit-v1\n" + nt).hexdigest()

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph import compact
-from ontology.reasoning import OwlVerdict, check_consistency, disjointness_clashes
+from aihkg.graph import compact
+from aihkg.ontology.reasoning import OwlVerdict, check_consistency, disjointness_clashes
 
 SH = "http://www.w3.org/ns/shacl#"
 
@@ -84,7 +84,7 @@ def shacl_findings(graph: Any) -> list[Finding]:
     import pyshacl
     import rdflib
 
-    from graph.builtin import shapes_file
+    from aihkg.graph.builtin import shapes_file
 
     shapes = rdflib.Graph().parse(data=shapes_file().read_bytes(), format="turtle")
     sh = rdflib.Namespace(SH)
@@ -129,7 +129,7 @@ def sparql_constraint_findings(graph: Any, shapes: Any) -> list[Finding]:
     import pyoxigraph as ox
     import rdflib
 
-    from graph.build import rdflib_to_ox
+    from aihkg.graph.build import rdflib_to_ox
 
     sh = rdflib.Namespace(SH)
     store = ox.Store()
@@ -195,7 +195,7 @@ def _show(term: Any) -> str:
 
 
 def class_counts(graph: Any) -> dict[str, int]:
-    from graph import DOMAIN_CLASSES, ONTOLOGY_NS
+    from aihkg.graph import DOMAIN_CLASSES, ONTOLOGY_NS
 
     rows = graph.query("""
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -207,7 +207,7 @@ def class_counts(graph: Any) -> dict[str, int]:
 def validate_graph(files: Sequence[str] = (), *, data_format: str | None = None, allow_remote: bool = False,
                    reasoner: bool = True, include_data: bool = True) -> Report:
     """Validate the built-in graph plus `files`; parse errors raise DataProblem naming file and line."""
-    from graph.build import load_graph
+    from aihkg.graph.build import load_graph
 
     graph = load_graph(list(files), data_format=data_format, allow_remote=allow_remote, include_data=include_data)
     report = Report(triples=len(graph), files=list(files))

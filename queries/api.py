@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from graph import PREFIXES, compact, sparql_prefixes
-from graph.errors import UsageProblem
-from graph.stores import Result, Store, open_store
-from queries import bind as binding
-from queries import guard
-from queries.catalog import CannedQuery, Catalog
+from aihkg.graph import PREFIXES, compact, sparql_prefixes
+from aihkg.graph.errors import UsageProblem
+from aihkg.graph.stores import Result, Store, open_store
+from aihkg.queries import bind as binding
+from aihkg.queries import guard
+from aihkg.queries.catalog import CannedQuery, Catalog
 
 XSD = PREFIXES["xsd"]
 
@@ -284,7 +284,7 @@ class KnowledgeGraph:
         """Everything the store holds for aihkg, as an rdflib Dataset (named graphs kept)."""
         import rdflib
 
-        from graph.build import bind_prefixes, default_graph, ox_to_rdflib
+        from aihkg.graph.build import bind_prefixes, default_graph, ox_to_rdflib
 
         ds = rdflib.Dataset(default_union=True)
         bind_prefixes(ds)
@@ -296,7 +296,7 @@ class KnowledgeGraph:
 
     def rdflib_graph(self) -> Any:
         """Everything the store holds for aihkg, merged into one rdflib Graph."""
-        from graph.build import union_graph
+        from aihkg.graph.build import union_graph
 
         return union_graph(self.rdflib_dataset())
 

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from graph import DATA_NS, PREFIXES, compact, expand
-from graph.errors import UsageProblem
-from queries.catalog import CannedQuery, Param, placeholder
+from aihkg.graph import DATA_NS, PREFIXES, compact, expand
+from aihkg.graph.errors import UsageProblem
+from aihkg.queries.catalog import CannedQuery, Param, placeholder
 
 if TYPE_CHECKING:
-    from graph.stores import Store
+    from aihkg.graph.stores import Store
 
 XSD = PREFIXES["xsd"]
 _YEAR = re.compile(r"^-?\d{4}$")

@@ -25,11 +25,10 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from graph.errors import DataProblem, UsageProblem
+from aihkg.graph.errors import DataProblem, UsageProblem
 
 PARAM_TYPES = ("entity", "iri", "string", "integer", "decimal", "year", "date", "boolean")
 QUERY_PATH_ENV = "AIHKG_QUERY_PATH"
@@ -100,7 +99,7 @@ def _header_meta(name: str, header: str, origin: str) -> Any:
     import hashlib
     import json
 
-    from graph.cache import cached
+    from aihkg.graph.cache import cached
 
     def build() -> bytes:
         meta = _read_header(header, origin)
@@ -168,7 +167,7 @@ class Catalog:
     def _index(self) -> dict[str, tuple[str, object]]:
         if self._files is None:
             files: dict[str, tuple[str, object]] = {}
-            for entry in (resources.files("queries") / "catalog").iterdir():
+            for entry in (Path(__file__).resolve().parent / "catalog").iterdir():
                 if entry.name.endswith(".rq"):
                     files[entry.name[:-3]] = (f"queries/catalog/{entry.name}", entry)
             for folder in self.extra_dirs:

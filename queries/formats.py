@@ -17,8 +17,8 @@ import shutil
 from collections.abc import Mapping
 from typing import Any
 
-from graph import PREFIXES, compact
-from graph.stores import Result
+from aihkg.graph import PREFIXES, compact
+from aihkg.graph.stores import Result
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 XSD = PREFIXES["xsd"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.errors import UsageProblem
+from aihkg.graph.errors import UsageProblem
 
 MAX_QUERY_CHARS = 500_000
 MAX_NESTING = 100

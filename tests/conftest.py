@@ -34,7 +34,7 @@ class Run:
 @pytest.fixture
 def cli_run(capfd: pytest.CaptureFixture[str]):
     """Run `aihkg ARGS...` in this process; return exit code, stdout and stderr."""
-    import cli
+    from aihkg import cli
 
     def run(*args: str) -> Run:
         capfd.readouterr()
@@ -53,9 +53,8 @@ def aihkg(*args: str, stdin: str | None = None, cwd: Path | None = None, env: di
           timeout: float = 300) -> Run:
     """Run `aihkg ARGS...` as its own process (for stdin, timeouts, imports and concurrency)."""
     merged = dict(os.environ)
-    merged["PYTHONPATH"] = str(ROOT) + os.pathsep + merged.get("PYTHONPATH", "")
     merged.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "cli", *args], input=stdin, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "aihkg", *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd or ROOT, env=merged, timeout=timeout)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
@@ -63,7 +62,7 @@ def aihkg(*args: str, stdin: str | None = None, cwd: Path | None = None, env: di
 @pytest.fixture(scope="session")
 def kg():
     """The built-in graph on the default (memory) store."""
-    from queries.api import KnowledgeGraph
+    from aihkg.queries.api import KnowledgeGraph
 
     graph = KnowledgeGraph()
     yield graph
@@ -73,7 +72,7 @@ def kg():
 @pytest.fixture(scope="session")
 def rdf_graph():
     """The built-in graph (ontology + data) as one rdflib Graph."""
-    from graph.build import load_graph
+    from aihkg.graph.build import load_graph
 
     return load_graph()
 

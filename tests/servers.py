@@ -26,7 +26,7 @@ from typing import NoReturn
 
 import pytest
 
-from graph.explain import find_program
+from aihkg.graph.explain import find_program
 
 REQUIRE_ENV = "AIHKG_REQUIRE_SERVERS"
 START_TIMEOUT = 90.0  # seconds; Virtuoso creates its database on first start, a few seconds here

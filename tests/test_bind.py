@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.errors import UsageProblem
-from queries import bind
-from queries.catalog import Param, parse_query_file
+from aihkg.graph.errors import UsageProblem
+from aihkg.queries import bind
+from aihkg.queries.catalog import Param, parse_query_file
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

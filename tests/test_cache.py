@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from aihkg.graph import builtin
+from aihkg.graph.cache import read_entry
 from conftest import ROOT, Run, aihkg
-from graph import builtin
-from graph.cache import read_entry
 
 # TSV, not CSV: its "\n" line ends read the same in-process and through a text-mode pipe.
 ANSWER = ("query", "challenges_by_use_count", "--format", "tsv")
@@ -112,8 +112,7 @@ def test_entry_replaced_by_a_folder_still_answers(cold: Path, cli_run: Callable[
 def test_eight_processes_on_a_cold_cache(cold: Path, reference: str) -> None:
     # Popen, not conftest.aihkg: that one waits for each process before starting the next.
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    procs = [subprocess.Popen([sys.executable, "-m", "cli", *ANSWER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    procs = [subprocess.Popen([sys.executable, "-m", "aihkg", *ANSWER], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               cwd=ROOT, env=env) for _ in range(8)]
     results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
 
@@ -133,7 +132,7 @@ def test_stale_entry_is_ignored_and_pruned(cold: Path, cli_run: Callable[..., Ru
     stale_body = read_entry(current)
     assert stale_body is not None and REAL_LABEL in stale_body
     stale = cold / ("builtin-" + "0" * 32 + ".nq")
-    from graph.cache import write_entry
+    from aihkg.graph.cache import write_entry
 
     write_entry(stale, stale_body.replace(REAL_LABEL, FORGED_LABEL))
     current.unlink()

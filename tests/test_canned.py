@@ -7,11 +7,11 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
+from aihkg.graph.build import rdflib_to_ox
+from aihkg.graph.stores import Result
+from aihkg.queries.catalog import Catalog
 from canned import OPTIONAL_VARIANTS, SAMPLE_PARAMS, answer
 from conftest import aihkg
-from graph.build import rdflib_to_ox
-from graph.stores import Result
-from queries.catalog import Catalog
 
 CATALOG = Catalog()
 NAMES = CATALOG.names()

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from aihkg.graph.errors import DataProblem, UsageProblem
+from aihkg.queries.catalog import PARAM_TYPES, Catalog, parse_query_file
 from conftest import ROOT
-from graph.errors import DataProblem, UsageProblem
-from queries.catalog import PARAM_TYPES, Catalog, parse_query_file
 
 CATALOG = Catalog()
 NAMES = CATALOG.names()
@@ -64,14 +64,14 @@ def test_user_query_folders_add_and_override(tmp_path) -> None:
 
 def _two_fresh_processes(code: str, cache: Path) -> list[Any]:
     """Run `code` twice, each time in a new Python sharing one cache folder; its printed JSON, per run."""
-    env = {**os.environ, "AIHKG_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "AIHKG_CACHE_DIR": str(cache)}
     return [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                                       check=True, cwd=ROOT).stdout) for _ in range(2)]
 
 
 _READS_A_CACHED_AND_A_DATED_HEADER = """
 import json, sys
-from queries.catalog import Catalog, parse_query_file
+from aihkg.queries.catalog import Catalog, parse_query_file
 q = Catalog().get("funding_by_funder")
 dated = parse_query_file("dated", "#+ summary: s\\n#+ params:\\n#+   - name: since\\n#+     type: date\\n"
                          "#+     default: 2023-01-01\\nSELECT * { VALUES ?since { UNDEF } }", "dated.rq")

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from graph import DATA_NS
-from queries.api import to_python
+from aihkg.graph import DATA_NS
+from aihkg.queries.api import to_python
 
 
 def ask(kg, text: str) -> list[tuple]:

@@ -9,8 +9,8 @@ import pytest
 import rdflib
 from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
 
+from aihkg.graph import DATA_NS, DOMAIN_CLASSES, ONTOLOGY_NS, SOURCE_NS
 from conftest import needs_java
-from graph import DATA_NS, DOMAIN_CLASSES, ONTOLOGY_NS, SOURCE_NS
 
 AIHKG = Namespace(ONTOLOGY_NS)
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -139,7 +139,7 @@ def test_no_orphans(rdf_graph) -> None:
 
 
 def test_shacl_conforms(rdf_graph) -> None:
-    from ontology.validate import shacl_findings
+    from aihkg.ontology.validate import shacl_findings
 
     assert [f.line() for f in shacl_findings(rdf_graph)] == []
 
@@ -147,7 +147,7 @@ def test_shacl_conforms(rdf_graph) -> None:
 @needs_java
 @pytest.mark.reasoner
 def test_hermit_finds_the_graph_consistent(rdf_graph) -> None:
-    from ontology.reasoning import check_consistency
+    from aihkg.ontology.reasoning import check_consistency
 
     verdict = check_consistency(rdf_graph)
     assert verdict.ran and verdict.consistent, verdict.problem

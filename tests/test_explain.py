@@ -15,11 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from aihkg.graph.build import builtin_nquads
+from aihkg.graph.explain import find_program, oxigraph_plan, plan_steps, store_location
+from aihkg.queries.api import KnowledgeGraph
+from aihkg.queries.catalog import Catalog
 from canned import SAMPLE_PARAMS
-from graph.build import builtin_nquads
-from graph.explain import find_program, oxigraph_plan, plan_steps, store_location
-from queries.api import KnowledgeGraph
-from queries.catalog import Catalog
 
 UNRELATED = 20_000  # more than any step of any canned query reads on the built-in graph
 NAMES = Catalog().names()
@@ -58,7 +58,7 @@ def test_no_step_reads_data_unrelated_to_the_answer(noisy_store: Path, name: str
 
 
 def test_store_location_refuses_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
-    from graph.errors import StoreProblem
+    from aihkg.graph.errors import StoreProblem
 
     with pytest.raises(StoreProblem, match="not an Oxigraph store folder"):
         store_location(tmp_path)

@@ -8,10 +8,10 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from aihkg.graph.errors import UsageProblem
+from aihkg.graph.export import export_bytes, format_for
+from aihkg.queries.api import KnowledgeGraph
 from conftest import DATA
-from graph.errors import UsageProblem
-from graph.export import export_bytes, format_for
-from queries.api import KnowledgeGraph
 
 PARSE = {"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml", "trig": "trig"}
 

@@ -7,8 +7,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from graph.stores import Result
-from queries.formats import display, render, to_table
+from aihkg.graph.stores import Result
+from aihkg.queries.formats import display, render, to_table
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -87,7 +87,7 @@ def test_display_of_plain_values() -> None:
 
 
 def test_no_table_line_ends_in_spaces(kg) -> None:
-    from queries.formats import to_table
+    from aihkg.queries.formats import to_table
 
     text = to_table(kg.run("regulations_without_enforcer"), width=100)
     assert all(line == line.rstrip() for line in text.splitlines())

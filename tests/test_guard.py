@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import UsageProblem
-from queries.guard import MAX_NESTING, MAX_QUERY_CHARS, check, shape
+from aihkg.graph.errors import UsageProblem
+from aihkg.queries.guard import MAX_NESTING, MAX_QUERY_CHARS, check, shape
 
 
 @pytest.mark.parametrize(("text", "form"), [

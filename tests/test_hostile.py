@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA, ROOT, Run, aihkg
+from conftest import DATA, Run, aihkg
 
 HOSTILE = DATA / "hostile"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
@@ -448,8 +448,7 @@ def _capped_process(args: tuple[str, ...], cwd: Path, stdin: bytes | None) -> Ru
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.run([sys.executable, "-m", "cli", *args], input=stdin, capture_output=True, cwd=cwd,
+    proc = subprocess.run([sys.executable, "-m", "aihkg", *args], input=stdin, capture_output=True, cwd=cwd,
                           env=env, timeout=300, preexec_fn=cap)
     return Run(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
 

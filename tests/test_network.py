@@ -9,9 +9,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from aihkg.graph import network, viz
+from aihkg.queries.api import KnowledgeGraph
 from conftest import DATA, aihkg
-from graph import network, viz
-from queries.api import KnowledgeGraph
 
 EX = "https://example.org/mini/"
 
@@ -94,7 +94,7 @@ def test_gaps_on_the_fixture(cli_run) -> None:
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
 def test_graphml_and_gexf_read_back(mini, mini_net, fmt: str, tmp_path: Path) -> None:
-    from graph.network import export_network
+    from aihkg.graph.network import export_network
 
     path = tmp_path / f"g.{fmt}"
     path.write_bytes(export_network(mini, fmt))
@@ -107,7 +107,7 @@ def test_graphml_and_gexf_read_back(mini, mini_net, fmt: str, tmp_path: Path) ->
 
 
 def test_cytoscape_json(mini) -> None:
-    from graph.network import export_network
+    from aihkg.graph.network import export_network
 
     data = json.loads(export_network(mini, "cytoscape"))
     nodes = {n["data"]["id"]: n["data"] for n in data["elements"]["nodes"]}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import rdflib
 from rdflib import OWL, RDF, RDFS, Namespace, URIRef
 
-from graph import ONTOLOGY_IRI, ONTOLOGY_NS, TOP_CLASSES
-from graph.builtin import ontology_files
+from aihkg.graph import ONTOLOGY_IRI, ONTOLOGY_NS, TOP_CLASSES
+from aihkg.graph.builtin import ontology_files
 
 AIHKG = Namespace(ONTOLOGY_NS)
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")

@@ -22,15 +22,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aihkg.graph import PREFIXES, compact
+from aihkg.graph.build import ox_to_rdflib
+from aihkg.graph.errors import UsageProblem
+from aihkg.graph.stores import Result, Store
+from aihkg.queries import guard
+from aihkg.queries.api import KnowledgeGraph
+from aihkg.queries.bind import _EXISTS, _LOOKUP, bind, coerce, fill, iri, literal, term_text
+from aihkg.queries.catalog import CannedQuery, Catalog, Param, parse_query_file, placeholder
 from canned import OPTIONAL_VARIANTS, SAMPLE_PARAMS
-from graph import PREFIXES, compact
-from graph.build import ox_to_rdflib
-from graph.errors import UsageProblem
-from graph.stores import Result, Store
-from queries import guard
-from queries.api import KnowledgeGraph
-from queries.bind import _EXISTS, _LOOKUP, bind, coerce, fill, iri, literal, term_text
-from queries.catalog import CannedQuery, Catalog, Param, parse_query_file, placeholder
 
 # Deterministic and modest: the suite stays fast and a failure replays the same way every time.
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None,

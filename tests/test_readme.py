@@ -9,8 +9,8 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF
 
+from aihkg.graph import ONTOLOGY_NS
 from conftest import ROOT, aihkg
-from graph import ONTOLOGY_NS
 
 README = (ROOT / "README.md").read_text()
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from aihkg.graph.errors import UsageProblem
+from aihkg.queries.api import KnowledgeGraph
+from aihkg.queries.catalog import Catalog
 from canned import SAMPLE_PARAMS, answer
 from conftest import DATA, aihkg
-from graph.errors import UsageProblem
-from queries.api import KnowledgeGraph
-from queries.catalog import Catalog
 from servers import free_port, oxigraph_server
 
 NAMES = Catalog().names()
@@ -54,8 +54,8 @@ def test_every_canned_query_gives_the_same_answer_on_every_store(stores, name: s
 
 @pytest.mark.server
 def test_describe_search_export_and_network_agree_across_stores(stores) -> None:
-    from graph.export import export_bytes
-    from graph.network import build_network
+    from aihkg.graph.export import export_bytes
+    from aihkg.graph.network import build_network
 
     ref = stores["memory"]
     d = ref.describe("MHRA")

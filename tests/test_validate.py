@@ -9,7 +9,7 @@ from conftest import DATA, needs_java
 
 @pytest.fixture(scope="module")
 def broken_report() -> str:
-    from ontology.validate import validate_graph
+    from aihkg.ontology.validate import validate_graph
 
     return validate_graph([str(DATA / "broken_shapes.ttl")], reasoner=False).text()
 

@@ -23,11 +23,11 @@ from typing import Any
 
 import pytest
 
+from aihkg.graph import GRAPH_IRI
+from aihkg.queries.api import KnowledgeGraph
+from aihkg.queries.catalog import Catalog
 from canned import OPTIONAL_VARIANTS, SAMPLE_PARAMS, answer
 from conftest import aihkg
-from graph import GRAPH_IRI
-from queries.api import KnowledgeGraph
-from queries.catalog import Catalog
 from servers import Virtuoso, virtuoso_server
 
 pytestmark = pytest.mark.server
@@ -54,7 +54,7 @@ def _case(name: str, params: dict[str, str]) -> Any:
 
 @pytest.fixture(scope="module")
 def builtin_nt() -> bytes:
-    from graph.build import builtin_nquads
+    from aihkg.graph.build import builtin_nquads
 
     # Every built-in quad is in the default graph, so the N-Quads are N-Triples, as TTLP_MT wants.
     return builtin_nquads()
@@ -108,7 +108,7 @@ def test_known_differences_name_real_queries() -> None:
 
 
 def test_the_graph_reads_back_whole(kgs: dict[str, KnowledgeGraph]) -> None:
-    from graph.export import export_bytes
+    from aihkg.graph.export import export_bytes
 
     ours = set(export_bytes(kgs["memory"], "nt").splitlines())
     theirs = set(export_bytes(kgs["virtuoso"], "nt").splitlines())
@@ -118,7 +118,7 @@ def test_the_graph_reads_back_whole(kgs: dict[str, KnowledgeGraph]) -> None:
 
 
 def test_search_and_network_agree(kgs: dict[str, KnowledgeGraph]) -> None:
-    from graph.network import build_network
+    from aihkg.graph.network import build_network
 
     ref, other = kgs["memory"], kgs["virtuoso"]
     assert [(h.iri, h.field) for h in other.search("algorithmic bias")] == \
@@ -223,7 +223,7 @@ def test_anytime_partial_answer_headers_are_recognised(capped: Virtuoso) -> None
     feeds the real response headers to graph.stores._truncation to prove they would be caught,
     whichever Virtuoso configuration or version sends them by default.
     """
-    from graph.stores import Result, _truncation
+    from aihkg.graph.stores import Result, _truncation
 
     fields = {"query": SLOW, "default-graph-uri": GRAPH_IRI, "timeout": "1000"}
     request = urllib.request.Request(capped.sparql_url, data=urllib.parse.urlencode(fields).encode(),
