@@ -173,7 +173,7 @@ def run_query(opts: Options, name: str, params: tuple[str, ...], fmt: str, show:
         return
 
     try:
-        result = kg.store.query(prepared.text, prepared.form)
+        result = kg.store.query(prepared.checked)
     except UsageProblem as exc:
         if not str(exc).startswith("SPARQL syntax error"):
             raise

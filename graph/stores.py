@@ -24,10 +24,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import GRAPH_IRI, builtin
 from aihkg.graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
+
+if TYPE_CHECKING:
+    from aihkg.queries.guard import CheckedQuery
 
 STORE_ENV = "AIHKG_STORE"
 SPARQL_GRAPH_ENV = "AIHKG_SPARQL_GRAPH"
@@ -50,12 +53,37 @@ class Result:
 
 
 class Store:
-    """Interface every store implements."""
+    """Interface every store implements.
+
+    `query` is the one door to every engine and server: a text is admitted only as a
+    guard.CheckedQuery (a plain string is checked first), SERVICE only where the store allows it,
+    and a text the checker could not parse never leaves for a remote server. Subclasses run what
+    was admitted in `_run`.
+    """
 
     name = "store"
     writable = False
+    allow_service = False  # set by open_store(allow_service=...)
+    remote = False  # a server parses what is sent: only fully parsed texts may go
 
-    def query(self, text: str, form: str) -> Result:
+    def query(self, query: CheckedQuery | str, form: str | None = None) -> Result:
+        """Run a query. `form` is accepted for older callers; the check decides the form."""
+        return self._run(self.admit(query))
+
+    def admit(self, query: CheckedQuery | str) -> CheckedQuery:
+        from aihkg.queries import guard
+
+        if isinstance(query, str):
+            return guard.checked(query, allow_service=self.allow_service, remote=self.remote)
+        if not isinstance(query, guard.CheckedQuery):
+            raise TypeError(f"a store runs query texts, not {type(query).__name__}")
+        if query.service and not self.allow_service:
+            raise UsageProblem(guard.NO_SERVICE)
+        if self.remote and not query.parsed:
+            return guard.checked(query.text, allow_service=self.allow_service, remote=True)
+        return query
+
+    def _run(self, query: CheckedQuery) -> Result:
         raise NotImplementedError
 
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
@@ -84,28 +112,74 @@ def _ox_result(raw: Any, started: float) -> Result:
     return Result("graph", triples=list(raw), seconds=time.perf_counter() - started)
 
 
+def encode_result(result: Result) -> bytes:
+    """A Result as the bytes a sandboxed child hands back: a kind line, then SPARQL JSON or N-Triples."""
+    import pyoxigraph as ox
+
+    if result.kind == "ask":
+        return b"ask\n" + (b"true" if result.boolean else b"false")
+    if result.kind == "select":
+        from aihkg.queries.formats import to_json
+
+        return b"select\n" + to_json(result).encode("utf-8")
+    return b"graph\n" + ox.serialize(result.triples, format=ox.RdfFormat.N_TRIPLES)
+
+
+def decode_result(body: bytes, started: float) -> Result:
+    import pyoxigraph as ox
+
+    kind, _, data = body.partition(b"\n")
+    try:
+        if kind == b"ask":
+            return Result("ask", boolean=data.strip() == b"true", seconds=time.perf_counter() - started)
+        if kind == b"select":
+            return _ox_result(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON), started)
+        if kind == b"graph":
+            quads = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+            return Result("graph", triples=triples, seconds=time.perf_counter() - started)
+    except (SyntaxError, ValueError) as exc:
+        raise StoreProblem(f"the isolated query's answer could not be read ({exc})") from None
+    raise StoreProblem("the isolated query's answer could not be read")
+
+
 class OxigraphStore(Store):
-    """An Oxigraph store, in memory or on disk."""
+    """An Oxigraph store, in memory or on disk (`path`: the folder Oxigraph reads)."""
 
     def __init__(self, store: Any, name: str, writable: bool = False, lock: Any = None,
-                 union: bool = False) -> None:
+                 union: bool = False, path: str | None = None) -> None:
         self.store = store
         self.name = name
         self.writable = writable
         self._lock = lock
         self._union = union  # only for stores laid out by another tool
+        self.path = path
 
-    def query(self, text: str, form: str) -> Result:
+    def _run(self, query: CheckedQuery) -> Result:
         started = time.perf_counter()
+        if not query.trusted:
+            return self._run_isolated(query, started)
         try:
-            raw = self.store.query(text, use_default_graph_as_union=self._union)
+            raw = self.store.query(query.text, use_default_graph_as_union=self._union)
             return _ox_result(raw, started)
         except SyntaxError as exc:
-            from aihkg.graph.errors import UsageProblem
-
             raise UsageProblem(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
             raise StoreProblem(f"{self.name}: {exc}") from None
+
+    def _run_isolated(self, query: CheckedQuery, started: float) -> Result:
+        """A user's query, in a child process that cannot crash or outgrow this one (graph/sandbox.py)."""
+        from aihkg.graph import sandbox
+
+        if self.path is None:
+            def work() -> bytes:
+                return sandbox.serialize_raw(self.store.query(query.text, use_default_graph_as_union=self._union))
+
+            body = sandbox.run_forked(work, allow_network=query.service)
+        else:
+            body = sandbox.run_spawned({"path": self.path, "union": self._union, "text": query.text},
+                                       allow_network=query.service, timeout=None)
+        return decode_result(body, started)
 
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
         """Named-graph quads in their graphs; default-graph triples that are in no named graph."""
@@ -170,7 +244,16 @@ class RdflibStore(Store):
     def __init__(self, dataset: Any) -> None:
         self.dataset = dataset
 
-    def query(self, text: str, form: str) -> Result:
+    def _run(self, query: CheckedQuery) -> Result:
+        if query.trusted:
+            return self._evaluate(query.text)
+        from aihkg.graph import sandbox
+
+        started = time.perf_counter()
+        body = sandbox.run_forked(lambda: encode_result(self._evaluate(query.text)), allow_network=query.service)
+        return decode_result(body, started)
+
+    def _evaluate(self, text: str) -> Result:
         import rdflib.plugins.sparql as rdflib_sparql
 
         from aihkg.graph.build import rdflib_to_ox
@@ -301,7 +384,7 @@ def disk_store(folder: str, *, write: bool = False,
     except OSError as exc:
         lock.release()
         raise StoreProblem(f"oxigraph:{folder}: cannot open the store ({exc})") from None
-    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock, union=not managed)
+    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock, union=not managed, path=str(path))
 
 
 def _read_meta(meta: Path) -> dict[str, Any]:
@@ -401,6 +484,7 @@ def _counted(quads: Iterable[Any], counter: dict[str, int], location: str, start
 
 # --------------------------------------------------------------------------- SPARQL endpoints
 
+_PROBE = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 _ACCEPT = {
     "select": "application/sparql-results+json",
     "ask": "application/sparql-results+json",
@@ -410,6 +494,8 @@ _ACCEPT = {
 
 class SparqlStore(Store):
     """A remote SPARQL 1.1 endpoint, spoken to through the SPARQL protocol."""
+
+    remote = True
 
     def __init__(self, query_url: str, update_url: str | None, graph: str | None,
                  timeout: float) -> None:
@@ -449,9 +535,10 @@ class SparqlStore(Store):
             reason = getattr(exc, "reason", exc)
             raise StoreProblem(f"cannot reach {url}: {reason}") from None
 
-    def query(self, text: str, form: str) -> Result:
+    def _run(self, query: CheckedQuery) -> Result:
         import pyoxigraph as ox
 
+        text, form = query.text, query.form
         started = time.perf_counter()
         fields = [("query", text)]
         if self.graph:
@@ -488,7 +575,10 @@ class SparqlStore(Store):
         DESCRIBE at ResultSetMaxRows with no header); asks the server at most once per size."""
         if self._cap is None and count >= self._uncapped_below and count > 0:
             # A SELECT of count+1 rows: a server capping at or below `count` says so (X-SPARQL-MaxRows).
-            probe = self.query(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {count + 1}", "select")
+            from aihkg.queries import guard
+
+            limit = f"LIMIT {int(count) + 1}"  # digits only: the probe keeps its template's verdict
+            probe = self.query(guard.refill(guard.template(_PROBE), _PROBE.replace("LIMIT 1", limit)))
             if probe.incomplete is None:
                 self._uncapped_below = count + 1
         if self._cap is not None and count >= self._cap:
@@ -498,7 +588,9 @@ class SparqlStore(Store):
 
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
         # SELECT, not CONSTRUCT: Virtuoso cuts both at ResultSetMaxRows but signals it only for SELECT.
-        result = self.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "select")
+        from aihkg.queries import guard
+
+        result = self.query(guard.template("SELECT ?s ?p ?o WHERE { ?s ?p ?o }"))
         if result.incomplete:
             raise IncompleteResult(f"{self.name}: {result.incomplete}; the graph cannot be read whole")
         for s, p, o in result.rows:
@@ -609,12 +701,22 @@ def _bnode_closed_groups(triples: list[tuple[Any, Any, Any]]) -> list[list[tuple
 
 def open_store(spec: str | None = None, *, data_files: Sequence[str] = (), data_format: str | None = None,
                allow_remote: bool = False, timeout: float = 60.0, write: bool = False,
-               note: Callable[[str], None] | None = None, include_data: bool = True) -> Store:
+               note: Callable[[str], None] | None = None, include_data: bool = True,
+               allow_service: bool = False) -> Store:
     """Open the store named by `spec` (or $AIHKG_STORE, or memory).
 
     include_data=False leaves the built-in instance data out (the ontology stays), so a user can
-    work on their own files alone; it applies to the memory and rdflib stores.
+    work on their own files alone; it applies to the memory and rdflib stores. allow_service=True
+    lets its queries use SPARQL SERVICE (off: refused before any connection).
     """
+    store = _open_store(spec, data_files=data_files, data_format=data_format, allow_remote=allow_remote,
+                        timeout=timeout, write=write, note=note, include_data=include_data)
+    store.allow_service = allow_service
+    return store
+
+
+def _open_store(spec: str | None, *, data_files: Sequence[str], data_format: str | None, allow_remote: bool,
+                timeout: float, write: bool, note: Callable[[str], None] | None, include_data: bool) -> Store:
     spec = spec or os.environ.get(STORE_ENV) or "memory"
     kind, _, rest = spec.partition(":")
     if kind == "memory" and not rest:

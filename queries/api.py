@@ -27,11 +27,18 @@ XSD = PREFIXES["xsd"]
 
 @dataclass
 class Prepared:
-    """A canned query with its parameters bound: the exact text that will run."""
+    """A canned query with its parameters bound: the exact text that will run, checked."""
 
     query: CannedQuery
-    text: str
-    form: str
+    checked: guard.CheckedQuery
+
+    @property
+    def text(self) -> str:
+        return self.checked.text
+
+    @property
+    def form(self) -> str:
+        return self.checked.form
 
 
 @dataclass
@@ -117,7 +124,7 @@ class KnowledgeGraph:
         if self._store is None:
             self._store = open_store(self.store_spec, data_files=self.data, data_format=self.data_format,
                                      allow_remote=self.allow_remote, timeout=self.timeout, note=self._note,
-                                     include_data=self.include_data)
+                                     include_data=self.include_data, allow_service=self.allow_service)
         return self._store
 
     def close(self) -> None:
@@ -141,24 +148,30 @@ class KnowledgeGraph:
                 continue
             given[key] = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         needs_store = any(p.type == "entity" and (p.name in given or p.default is not None) for p in query.params)
+        template = guard.checked(query.text, allow_service=self.allow_service, remember=query.name,
+                                 trusted=query.builtin)
         text = binding.bind(query, given, self.store if needs_store else None)
-        form = guard.check(text, allow_service=self.allow_service)
-        return Prepared(query, text, form)
+        return Prepared(query, guard.refill(template, text))
 
     def run(self, name: str, params: Mapping[str, str | Sequence[str]] | None = None, **kw: Any) -> Result:
         """Run a canned query by name; parameters as a mapping and/or keyword arguments."""
         merged = dict(params or {})
         merged.update(kw)
         prepared = self.prepare(name, merged)
-        return self.store.query(prepared.text, prepared.form)
+        return self.store.query(prepared.checked)
 
     def sparql(self, text: str) -> Result:
-        """Run a read-only SPARQL query (our prefixes are declared for you when missing)."""
-        form = guard.check(text, allow_service=self.allow_service)
+        """Run a read-only SPARQL query (our prefixes are declared for you when missing).
+
+        The text is checked as it will run (with the prefixes), on a real SPARQL parser: SPARQL
+        Update is refused, and SERVICE unless the graph was opened with allow_service=True.
+        """
+        guard.check_text(text)  # size and emptiness of what the user wrote, not of the PREFIX lines
         full = with_prefixes(text)
         added = full[: len(full) - len(text)]
         try:
-            return self.store.query(full, form)
+            checked = guard.checked(full, allow_service=self.allow_service, remote=self.store.remote)
+            return self.store.query(checked)
         except UsageProblem as exc:
             # Report positions in the text the user wrote, not in the PREFIX lines added above it.
             raise UsageProblem(_shift_position(str(exc), added.count("\n"), len(added))) from None
@@ -188,7 +201,7 @@ class KnowledgeGraph:
         terms = [binding.iri(i) for i in dict.fromkeys(iris)]
         text = binding.fill(_LABELS, s=terms)
         out: dict[str, str] = {}
-        for s, label in self.store.query(text, "select").rows:
+        for s, label in self.store.query(text).rows:
             out.setdefault(s.value, label.value)
         return out
 
@@ -196,7 +209,7 @@ class KnowledgeGraph:
 
     def describe(self, ref: str) -> Description:
         target = self.resolve(ref)
-        result = self.store.query(binding.fill(_DESCRIBE, s=[binding.iri(target)]), "select")
+        result = self.store.query(binding.fill(_DESCRIBE, s=[binding.iri(target)]))
         desc = Description(iri=target, label=compact(target))
         sources: dict[str, dict[str, str]] = {}
         for row in result.dicts():
@@ -254,7 +267,7 @@ class KnowledgeGraph:
         if not needle:
             raise UsageProblem("search text is empty")
         words = needle.split()
-        rows = self.store.query(binding.fill(_SEARCH, q=[binding.literal(words[0])]), "select").dicts()
+        rows = self.store.query(binding.fill(_SEARCH, q=[binding.literal(words[0])])).dicts()
         hits: dict[str, Hit] = {}
         for row in rows:
             iri = row["s"].value
@@ -305,6 +318,7 @@ def _shift_position(message: str, lines: int, chars: int) -> str:
     """An engine's error message with its line (Oxigraph "at L:C", rdflib "line:L") and offset moved back."""
     import re
 
+    message = re.sub(r"\bat character (\d+)\b", lambda m: f"at character {int(m.group(1)) - chars}", message)
     message = re.sub(r"\bat (\d+):(\d+)", lambda m: f"at {int(m.group(1)) - lines}:{m.group(2)}", message)
     message = re.sub(r"\(line:(\d+),", lambda m: f"(line:{int(m.group(1)) - lines},", message)
     return re.sub(r"\(at char (\d+)\)", lambda m: f"(at char {int(m.group(1)) - chars})", message)

@@ -20,6 +20,7 @@ from aihkg.queries.catalog import CannedQuery, Param, placeholder
 
 if TYPE_CHECKING:
     from aihkg.graph.stores import Store
+    from aihkg.queries.guard import CheckedQuery
 
 XSD = PREFIXES["xsd"]
 _YEAR = re.compile(r"^-?\d{4}$")
@@ -172,7 +173,7 @@ SELECT DISTINCT ?s ?name WHERE {
 }"""
 
 
-def fill(template: str, **values: Sequence[Any] | None) -> str:
+def fill_text(template: str, **values: Sequence[Any] | None) -> str:
     """Replace each ``VALUES ?name { UNDEF }`` in `template` by the given terms."""
     for name, terms in values.items():
         if terms:
@@ -181,20 +182,31 @@ def fill(template: str, **values: Sequence[Any] | None) -> str:
     return template
 
 
+def fill(template: str, **values: Sequence[Any] | None) -> CheckedQuery:
+    """One of aihkg's own query templates with its VALUES lines filled, ready for `store.query`.
+
+    The template is checked (once; the verdict is cached) and the filled text keeps its verdict:
+    each value is one RDF term, serialised by Oxigraph, and cannot change the query around it.
+    """
+    from aihkg.queries import guard
+
+    return guard.refill(guard.template(template), fill_text(template, **values))
+
+
 def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str = "entity") -> str:
     """The IRI of the entity a user named by label, acronym, CURIE or IRI (case-insensitive)."""
     class_term = [iri(expand(cls) or cls)] if cls else None
     ref = parse_iri_reference(raw)
     if ref is not None:
         for template in _EXISTS.values():
-            if store.query(fill(template, s=[iri(ref)], cls=class_term), "select").rows:
+            if store.query(fill(template, s=[iri(ref)], cls=class_term)).rows:
                 return ref
         raise UsageProblem(f"{what} {compact(ref)} is not in the graph"
                            + (f" as {_class_phrase(cls)}" if cls else ""))
     wanted = raw.strip().lower()
     if not wanted:
         raise UsageProblem(f"{what} name is empty")
-    rows = store.query(fill(_LOOKUP, q=[literal(wanted)], cls=class_term), "select").rows
+    rows = store.query(fill(_LOOKUP, q=[literal(wanted)], cls=class_term)).rows
     matches: dict[str, str] = {}
     for s, label in rows:
         if s is not None and type(s).__name__ == "NamedNode":
@@ -204,7 +216,7 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
     if len(matches) > 1:
         listed = "; ".join(f"{compact(i)} ({label})" for i, label in sorted(matches.items())[:6])
         raise UsageProblem(f"'{raw}' names more than one {what}: {listed}; use a CURIE or IRI")
-    names = store.query(fill(_NAMES, cls=class_term), "select").rows
+    names = store.query(fill(_NAMES, cls=class_term)).rows
     by_name: dict[str, str] = {}
     by_squashed: dict[str, set[str]] = {}
     for s, name in names:
@@ -217,7 +229,7 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
     if len(same) == 1:
         return next(iter(same))
     if cls:
-        other = store.query(fill(_LOOKUP, q=[literal(wanted)]), "select").rows
+        other = store.query(fill(_LOOKUP, q=[literal(wanted)])).rows
         if other:
             raise UsageProblem(f"'{raw}' names {compact(other[0][0].value)}, which is not {_class_phrase(cls)}")
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
@@ -261,4 +273,4 @@ def bind(query: CannedQuery, given: dict[str, list[str]], store: "Store | None")
             else:
                 terms.append(coerce(param, raw))
         values[param.name] = terms
-    return fill(query.text, **values)
+    return fill_text(query.text, **values)

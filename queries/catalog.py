@@ -24,7 +24,7 @@ import difflib
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ class CannedQuery:
     text: str  # the whole file, header included
     origin: str
     tags: tuple[str, ...] = field(default=())
+    builtin: bool = False  # one of aihkg's own queries, not from a user's --queries folder
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -161,21 +162,21 @@ class Catalog:
         if env:
             dirs.extend(d for d in env.split(os.pathsep) if d)
         self.extra_dirs = dirs
-        self._files: dict[str, tuple[str, object]] | None = None
+        self._files: dict[str, tuple[str, object, bool]] | None = None
         self._parsed: dict[str, CannedQuery] = {}
 
-    def _index(self) -> dict[str, tuple[str, object]]:
+    def _index(self) -> dict[str, tuple[str, object, bool]]:
         if self._files is None:
-            files: dict[str, tuple[str, object]] = {}
+            files: dict[str, tuple[str, object, bool]] = {}
             for entry in (Path(__file__).resolve().parent / "catalog").iterdir():
                 if entry.name.endswith(".rq"):
-                    files[entry.name[:-3]] = (f"queries/catalog/{entry.name}", entry)
+                    files[entry.name[:-3]] = (f"queries/catalog/{entry.name}", entry, True)
             for folder in self.extra_dirs:
                 path = Path(folder)
                 if not path.is_dir():
                     raise UsageProblem(f"--queries {folder}: no such folder")
                 for entry in sorted(path.glob("*.rq")):
-                    files[entry.stem] = (str(entry), entry)
+                    files[entry.stem] = (str(entry), entry, False)
             self._files = files
         return self._files
 
@@ -190,7 +191,7 @@ class Catalog:
             close = difflib.get_close_matches(name, list(index), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `aihkg queries` lists them"
             raise UsageProblem(f"no canned query named '{name}'{hint}")
-        origin, entry = index[name]
+        origin, entry, builtin = index[name]
         if not _NAME.match(name):
             raise DataProblem(f"{origin}: query names are lower_snake_case")
         raw = entry.read_bytes()  # type: ignore[attr-defined]
@@ -200,6 +201,8 @@ class Catalog:
             line = raw[: exc.start].count(b"\n") + 1
             raise DataProblem(f"{origin}:{line}: not valid UTF-8 (byte offset {exc.start})") from None
         query = parse_query_file(name, text, origin)
+        if builtin:
+            query = replace(query, builtin=True)
         self._parsed[name] = query
         return query
 

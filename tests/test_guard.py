@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aihkg.graph.errors import UsageProblem
-from aihkg.queries.guard import MAX_NESTING, MAX_QUERY_CHARS, check, shape
+from aihkg.queries.guard import MAX_NESTING, MAX_QUERY_CHARS, check, verdict
 
 
 @pytest.mark.parametrize(("text", "form"), [
@@ -57,8 +57,7 @@ def test_service_is_refused_unless_allowed(text: str) -> None:
 def test_service_in_strings_comments_names_and_variables_is_not_service() -> None:
     text = ('PREFIX ex: <http://e/>\nSELECT ?service WHERE { ?service ex:SERVICE "SERVICE <x:y> {}" '
             "# SERVICE <http://x/> { }\n}")
-    info = shape(text)
-    assert not info.uses_service
+    assert not verdict(text).service
     assert check(text) == "select"
 
 

@@ -28,7 +28,7 @@ from aihkg.graph.errors import UsageProblem
 from aihkg.graph.stores import Result, Store
 from aihkg.queries import guard
 from aihkg.queries.api import KnowledgeGraph
-from aihkg.queries.bind import _EXISTS, _LOOKUP, bind, coerce, fill, iri, literal, term_text
+from aihkg.queries.bind import _EXISTS, _LOOKUP, bind, coerce, fill, fill_text, iri, literal, term_text
 from aihkg.queries.catalog import CannedQuery, Catalog, Param, parse_query_file, placeholder
 from canned import OPTIONAL_VARIANTS, SAMPLE_PARAMS
 
@@ -89,9 +89,9 @@ class Recording(Store):
         self.inner = inner
         self.texts: list[str] = []
 
-    def query(self, text: str, form: str) -> Result:
-        self.texts.append(text)
-        return self.inner.query(text, form)
+    def _run(self, query: guard.CheckedQuery) -> Result:
+        self.texts.append(query.text)
+        return self.inner.query(query)
 
 
 @pytest.fixture(scope="module")
@@ -314,13 +314,13 @@ def test_every_parameter_type_only_ever_binds_a_value(param_name: str, store: St
 
 def test_label_lookup_only_ever_binds_a_value(store: Store) -> None:
     # resolve_entity's own lookup puts the lowered name into a query: the same property must hold.
-    benign = fill(_LOOKUP, q=[literal("benign")])
+    benign = fill_text(_LOOKUP, q=[literal("benign")])
 
     @PROPERTY
     @given(raw=TEXT)
     def check(raw: str) -> None:
         term = literal(raw.strip().lower())
-        bound = fill(_LOOKUP, q=[term])
+        bound = fill_text(_LOOKUP, q=[term])
         if CODEPOINT.search(str(term)):
             assert_textually_only_the_values_line(bound, _LOOKUP, "q", [term])
         else:
@@ -334,7 +334,7 @@ def test_label_lookup_only_ever_binds_a_value(store: Store) -> None:
 @pytest.mark.parametrize("position", sorted(_EXISTS))
 def test_iri_lookup_only_ever_binds_a_value(store: Store, position: str) -> None:
     template = _EXISTS[position]
-    benign = fill(template, s=[iri("https://example.org/benign")])
+    benign = fill_text(template, s=[iri("https://example.org/benign")])
 
     @PROPERTY
     @given(raw=TEXT)
@@ -343,7 +343,7 @@ def test_iri_lookup_only_ever_binds_a_value(store: Store, position: str) -> None
             term = iri(raw)
         except UsageProblem:
             return
-        assert_only_the_value_changed(fill(template, s=[term]), benign, "s", [term])
+        assert_only_the_value_changed(fill_text(template, s=[term]), benign, "s", [term])
 
     check()
 
@@ -383,9 +383,9 @@ def test_text_that_is_not_utf8_is_refused_cleanly(query: CannedQuery, param_name
 def test_the_oracle_sees_an_injection() -> None:
     # The oracle must be able to fail: text spliced in as-is changes the algebra.
     template = ALL_TYPES.text
-    honest = fill(template, s=[literal('x" } ?x ?p ?o {')])
+    honest = fill_text(template, s=[literal('x" } ?x ?p ?o {')])
     spliced = placeholder("s").sub(lambda _m: 'VALUES ?s { "x" } ?x ?p ?o { }', template, count=1)
     with pytest.raises(AssertionError):
-        assert_only_the_value_changed(spliced, fill(template, s=[literal("benign")]), "s", [literal("x")])
-    assert_only_the_value_changed(honest, fill(template, s=[literal("benign")]), "s", [literal('x" } ?x ?p ?o {')])
+        assert_only_the_value_changed(spliced, fill_text(template, s=[literal("benign")]), "s", [literal("x")])
+    assert_only_the_value_changed(honest, fill_text(template, s=[literal("benign")]), "s", [literal('x" } ?x ?p ?o {')])
 
