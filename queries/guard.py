@@ -233,7 +233,8 @@ def check_bounds(text: str) -> QueryShape:
     check_text(text)
     bare_cr = _bare_cr(text)
     if bare_cr is not None:
-        raise UsageProblem(f"query text has a carriage return without a line feed (at character {bare_cr + 1}); "
+        raise UsageProblem(f"query text has a carriage return without a line feed (at character {bare_cr + 1}), "
+                           "where SPARQL parsers disagree, so it is refused; "
                            "end its lines with LF or CRLF")
     info = shape(text)
     if info.depth > MAX_NESTING:
