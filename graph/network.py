@@ -237,7 +237,8 @@ def network_view(store: Any, *, classes: Sequence[str] = (), properties: Sequenc
 
 # The governance map's layers, left to right, and the relations drawn between neighbouring layers,
 # each read in the direction of the story (use -> challenge -> response -> body).
-GOVERNANCE_LAYERS: tuple[str, ...] = ("AI uses", "Challenges they face", "Rules and programmes that address them",
+GOVERNANCE_LAYERS: tuple[str, ...] = ("AI uses", "Challenges they face",
+                                      "Rules, programmes, strategies and reports that address them",
                                       "Bodies that enforce, run or publish them")
 GOVERNANCE_RELATIONS: tuple[str, ...] = ("faces", "addressed by", "enforced by", "run by", "published by")
 RESPONSE_CLASSES: tuple[str, ...] = ("Regulation", "Programme", "Strategy", "Report")
