@@ -91,8 +91,9 @@ def measure(repeat: int) -> dict[str, Any]:
     import networkx
 
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                           text=True)
+    # "+" when the measured code differs from the commit (documentation edits do not count).
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!*.md"], cwd=ROOT,
+                           capture_output=True, text=True)
     return {
         "date": date.today().isoformat(),
         "commit": head.stdout.strip() + ("+" if dirty.stdout.strip() else ""),
@@ -183,6 +184,11 @@ def plot(res: dict[str, Any], path: Path) -> None:
         ax.scatter(values, [i] * len(values), s=12, color="#1f77b4", zorder=3)
     ax.set_yticks(range(1, len(labels) + 1), labels, fontsize=8)
     ax.set_xscale("log")
+    from matplotlib.ticker import FormatStrFormatter
+
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.tick_params(axis="x", which="minor", labelsize=7)
     ax.set_xlabel("wall time of the whole process, s (log scale)")
     ax.axvline(statistics.median(naive) * TARGET_SECOND, color="#d62728", ls="--", lw=1)
     ax.text(statistics.median(naive) * TARGET_SECOND, len(labels) + 0.4, f" {TARGET_SECOND}× naive (target, second "
