@@ -42,7 +42,7 @@ PICTURE_SUFFIXES = (".png", ".svg", ".pdf")
 SEED = 42
 DPI = 100
 # Part of every cached scene's key: change it when the layout or placement code changes.
-SCENE_VERSION = "2"
+SCENE_VERSION = "3"
 # Communities that get a colour and a legend entry of their own; the rest share grey.
 NAMED_COMMUNITIES = 10
 OTHER_COMMUNITIES = "#c7c7c7"
@@ -316,6 +316,7 @@ def _order_layers(g: Any, layers: list[list[str]], rounds: int = 12) -> list[lis
     label = {n: g.nodes[n]["label"].lower() for n in g}
     degree = dict(g.degree())
     order = [sorted(layer, key=lambda n: (block[n], -degree[n], label[n])) for layer in layers]
+    column = {n: c for c, layer in enumerate(layers) for n in layer}  # empty layers are not columns
     rank: dict[str, float] = {}
 
     def renumber() -> None:
@@ -324,7 +325,7 @@ def _order_layers(g: Any, layers: list[list[str]], rounds: int = 12) -> list[lis
                 rank[n] = (i + 0.5) / len(layer)
 
     def total() -> int:
-        return sum(_crossings([(rank[u], rank[v]) for u, v in g.edges() if g.nodes[u]["layer"] == i])
+        return sum(_crossings([(rank[u], rank[v]) for u, v in g.edges() if column[u] == i])
                    for i in range(len(order) - 1))
 
     renumber()
@@ -333,7 +334,7 @@ def _order_layers(g: Any, layers: list[list[str]], rounds: int = 12) -> list[lis
     for _ in range(rounds):
         for i, ref in sweeps:
             def centre(n: str, ref: int = ref) -> float:
-                near = [rank[m] for m in (*g.predecessors(n), *g.successors(n)) if g.nodes[m]["layer"] == ref]
+                near = [rank[m] for m in (*g.predecessors(n), *g.successors(n)) if column[m] == ref]
                 return sum(near) / len(near) if near else rank[n]
             order[i].sort(key=lambda n: (block[n], centre(n), label[n]))
             renumber()
@@ -365,7 +366,9 @@ def _governance_scene(g: Any, title: str) -> dict[str, Any]:
     shown = [i for i, layer in enumerate(layers) if layer]
     order = _order_layers(g, [layers[i] for i in shown])
     label = {n: _box_label(g.nodes[n], 34) for n in g}
-    text_size = {n: canvas.size(label[n], 9) for n in g}
+    focus = g.graph.get("focus")
+    weight = {n: "bold" if g.nodes[n].get("gap") or n == focus else "normal" for n in g}
+    text_size = {n: canvas.size(label[n], 9, weight[n]) for n in g}
     # A box is tall enough to take each incoming arrowhead side by side, so none hides another.
     height = {n: max(text_size[n][1] + 2 * _PAD_Y, g.in_degree(n) * (_ARROW_W + 1) + 4) for n in g}
     col_w = [max(text_size[n][0] for n in col) + 2 * _PAD_X for col in order]
@@ -443,7 +446,6 @@ def _governance_scene(g: Any, title: str) -> dict[str, Any]:
         _text(scene, text, xs[c], header_y, 11, va="top", weight="bold", colour="#333333", kind="header")
     content_top = header_y - header_h - 10
 
-    focus = g.graph.get("focus")
     box_of: dict[str, tuple[float, float, float, float]] = {}
     for c, col in enumerate(order):
         for n in col:
@@ -455,8 +457,7 @@ def _governance_scene(g: Any, title: str) -> dict[str, Any]:
             edge, lw = (GAP_COLOUR, 2.6) if gap else (("#000000", 2.2) if n == focus else (d["colour"], 1.0))
             scene["boxes"].append({"node": n, "x0": round(x0, 2), "y0": round(y0, 2), "w": round(col_w[c], 2),
                                    "h": round(height[n], 2), "face": _tint(d["colour"], 0.78), "edge": edge, "lw": lw})
-            _text(scene, label[n], x0 + _PAD_X, yc, 9, va="center", kind="node", node=n,
-                  weight="bold" if gap or n == focus else "normal")
+            _text(scene, label[n], x0 + _PAD_X, yc, 9, va="center", kind="node", node=n, weight=weight[n])
 
     # Links: S-curves from the right side of one box to the left side of the next column's box,
     # spread over each side so arrowheads do not sit on one another.
