@@ -409,50 +409,81 @@ def validate(opts: Options, files: tuple[str, ...], no_reasoner: bool, fmt: str)
 # ---------------------------------------------------------------------- networks
 
 
-def _network(opts: Options, classes: tuple[str, ...] = (), focus: str | None = None, depth: int = 1,
-             properties: tuple[str, ...] = (), with_sources: bool = False):  # noqa: ANN202 - networkx graph
-    from aihkg.graph.network import build_network
-
-    kg = opts.kg()
-    focus_iri = kg.resolve(focus) if focus else None
-    return build_network(kg.store, classes=classes, properties=properties, focus=focus_iri, depth=depth,
-                         with_sources=with_sources)
-
-
 @cli.command("viz")
 @click.option("-o", "--output", default=None, metavar="FILE",
               help="Picture (.png, .svg, .pdf) or interactive page (.html). Default: a named .png here.")
-@click.option("--focus", default=None, metavar="NAME", help="Show only this entity's neighbourhood.")
+@click.option("--view", type=click.Choice(["governance", "network"]), default=None,
+              help="governance: the layered map uses -> challenges -> rules and programmes -> bodies, gaps in "
+                   "red (the default). network: individuals and links in a force layout (the default with "
+                   "--focus, --class, --property, --communities, --layout, --include or .html).")
+@click.option("--focus", default=None, metavar="NAME",
+              help="Only this entity's neighbourhood (governance: the chains through it).")
 @click.option("--depth", type=click.IntRange(min=1, max=6), default=1, show_default=True,
-              help="How many links from --focus to include.")
+              help="How many links from --focus to include (network view).")
 @click.option("--class", "classes", multiple=True, metavar="C",
               help="Only individuals of this class (repeatable), e.g. Challenge, Regulation, 'AI use'.")
 @click.option("--property", "properties", multiple=True, metavar="P", help="Only links of this relation (repeatable).")
-@click.option("--layout", type=click.Choice(["spring", "kamada-kawai", "shell"]), default="spring", show_default=True)
-@click.option("--communities", "by_community", is_flag=True, help="Colour nodes by modularity community.")
+@click.option("--include", "include", multiple=True, type=click.Choice(["events", "statistics", "sources"]),
+              help="Bring back what the network view folds away (repeatable).")
+@click.option("--layout", type=click.Choice(["spring", "kamada-kawai", "shell"]), default=None,
+              help="Network layout  [default: spring]")
+@click.option("--communities", "by_community", is_flag=True,
+              help="Colour nodes by modularity community, each named by its most central member.")
 @click.pass_obj
-def viz(opts: Options, output: str | None, focus: str | None, depth: int, classes: tuple[str, ...],
-        properties: tuple[str, ...], layout: str, by_community: bool) -> None:
-    """Draw how uses, impacts, challenges, regulations and organisations connect."""
-    from aihkg.graph import compact
-    from aihkg.graph.network import communities
+def viz(opts: Options, output: str | None, view: str | None, focus: str | None, depth: int, classes: tuple[str, ...],
+        properties: tuple[str, ...], include: tuple[str, ...], layout: str | None, by_community: bool) -> None:
+    """Draw who governs AI in healthcare, or how any part of the graph connects."""
+    import json
+    import re
+
+    from aihkg.graph.network import communities, governance_map, network_view
     from aihkg.graph.viz import draw_picture, write_html
 
-    g = _network(opts, classes, focus, depth, properties, with_sources=bool(output and output.endswith(".html")))
+    html = bool(output and output.lower().endswith(".html"))
+    network_only = {"--class": classes, "--property": properties, "--communities": by_community, "--layout": layout,
+                    "--include": include}
+    if view is None:
+        view = "network" if html or focus or any(network_only.values()) else "governance"
+    elif view == "governance":
+        given = [name for name, value in network_only.items() if value]
+        if given:
+            raise UsageProblem(f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to --view network")
+        if html:
+            raise UsageProblem("the governance map is drawn as .png, .svg or .pdf; the .html page shows the network")
+    kg = opts.kg()
+    focus_iri = kg.resolve(focus) if focus else None
+    if view == "governance":
+        g = governance_map(kg.store, focus=focus_iri)
+    else:
+        g = network_view(kg.store, classes=classes, properties=properties, focus=focus_iri, depth=depth,
+                         include=include, with_sources=html)
     if output is None:
-        stem = "aihkg-" + (compact(g.graph["focus"]).split(":")[-1].lower() if focus else "graph")
+        name = re.sub(r"[^a-z0-9]+", "-", re.split(r"[/#]", focus_iri.rstrip("/#"))[-1].lower()).strip("-") \
+            if focus_iri else ""
+        stem = "aihkg-" + ("-".join(filter(None, ["governance", name])) if view == "governance" else name or "graph")
         output = f"{stem}.png"
-    what = (f"neighbourhood of {g.nodes[g.graph['focus']]['label']} (depth {depth})" if focus
-            else "the AI-in-healthcare knowledge graph")
-    if classes:
-        what += f", classes: {', '.join(classes)}"
-    title = f"aihkg: {what}: {g.number_of_nodes()} individuals, {g.number_of_edges()} links"
+    if view == "governance":
+        title = ("aihkg governance map: AI uses → the challenges they face → the rules and programmes that address "
+                 "them → the bodies behind them")
+        if focus_iri:
+            title = f"aihkg governance map through {g.nodes[focus_iri]['label']}: {title.split(': ', 1)[1]}"
+    else:
+        what = (f"neighbourhood of {g.nodes[g.graph['focus']]['label']} (depth {depth})" if focus
+                else "the AI-in-healthcare knowledge graph")
+        if classes:
+            what += f", classes: {', '.join(classes)}"
+        if properties:
+            what += f", relations: {', '.join(properties)}"
+        title = f"aihkg: {what}: {g.number_of_nodes()} individuals, {g.number_of_edges()} links"
     groups = communities(g) if by_community else None
+    cache_name = json.dumps([view, focus_iri, depth, sorted(classes), sorted(properties), sorted(include), layout,
+                             by_community])
     try:
         if output.lower().endswith(".html"):
             facts = write_html(g, output, title=title, layout=layout, groups=groups)
         else:
-            facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
+            facts = draw_picture(g, output, layout=layout, title=title, groups=groups,
+                                 edge_labels=bool(focus) and view == "network", cache_name=cache_name)
     except OSError as exc:
         raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
     click.echo(output)

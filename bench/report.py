@@ -90,7 +90,11 @@ def ratio_text(slow: float | None, fast: float | None, cap: float) -> tuple[str,
 def write_report(results: dict[str, Any], bench: Path) -> None:
     if not results:
         raise SystemExit("no results yet: run python bench/run.py first")
-    (bench / "results.md").write_text(markdown(results, bench), encoding="utf-8")
+    target = bench / "results.md"
+    kept = ""  # the section bench/viz.py writes, between its markers, survives a rewrite
+    if target.exists() and "<!-- bench/viz.py: begin -->" in (old := target.read_text(encoding="utf-8")):
+        kept = "\n<!-- bench/viz.py: begin -->" + old.split("<!-- bench/viz.py: begin -->", 1)[1]
+    target.write_text(markdown(results, bench) + kept, encoding="utf-8")
     plot(results, bench / "latency.png")
 
 

@@ -23,7 +23,7 @@ CLASS_COLOURS: dict[str, str] = {
     "Organisation": "#ff7f0e", "Strategy": "#8c564b", "Programme": "#e377c2", "Funding": "#bcbd22",
     "Report": "#7f7f7f", "Jurisdiction": "#17becf", "AITechnique": "#aec7e8", "AffectedGroup": "#ff9896",
     "AISystem": "#98df8a", "DataResource": "#c5b0d5", "Event": "#c49c94", "Person": "#f7b6d2",
-    "Statistic": "#dbdb8d",
+    "Statistic": "#dbdb8d", "Source": "#bdbdbd",
 }
 COMMUNITY_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                      "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
@@ -63,9 +63,11 @@ SELECT ?p ?invLabel WHERE {{
 
 _SOURCES = f"""PREFIX dcterms: <{PREFIXES['dcterms']}>
 PREFIX aihkg: <{ONTOLOGY_NS}>
-SELECT ?s ?title ?url WHERE {{
+PREFIX rdfs: <{PREFIXES['rdfs']}>
+SELECT ?s ?src ?title ?srcLabel ?url WHERE {{
   ?s dcterms:source ?src . ?src dcterms:title ?title .
   OPTIONAL {{ ?src aihkg:url ?url }}
+  OPTIONAL {{ ?src rdfs:label ?srcLabel FILTER (LANG(?srcLabel) IN ("en", "")) }}
 }}"""
 
 
@@ -81,10 +83,19 @@ def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequen
         focus: an IRI; keep its neighbourhood up to `depth` links away (either direction).
         with_sources: attach each node's source titles and URLs (for interactive pages).
     """
+    g = _whole_network(store, with_sources=with_sources)
+    g = _narrow(g, classes=classes, properties=properties)
+    if focus:
+        g = _neighbourhood(g, focus, depth)
+    return _sorted(g)
+
+
+def _whole_network(store: Any, *, with_sources: bool = False, source_nodes: bool = False) -> Any:
+    """Every individual and every object-property link; with `source_nodes`, the source documents too,
+    linked from what they support by "cites" edges."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
-    ancestry: dict[str, set[str]] = {}
     rank = {name: i for i, name in enumerate(DOMAIN_CLASSES)}
     for row in store.query(_NODES, "select").dicts():
         iri = row["s"].value
@@ -94,12 +105,12 @@ def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequen
         data = g.nodes[iri] if iri in g else None
         if data is None:
             g.add_node(iri, iri=iri, curie=compact(iri), label=compact(iri), top=top, cls=cls,
-                       cls_iri=cls_iri, alt="", description="")
+                       cls_iri=cls_iri, alt="", description="", tops=(), names=frozenset())
             data = g.nodes[iri]
         if rank[top] < rank[data["top"]]:
             data["top"] = top
-        names = ancestry.setdefault(iri, set())
-        names.update({top.lower(), cls.lower(), cls_iri.rsplit("#", 1)[-1].lower()})
+        data["tops"] = tuple(sorted({*data["tops"], top}, key=rank.__getitem__))
+        data["names"] = data["names"] | {top.lower(), cls.lower(), cls_iri.rsplit("#", 1)[-1].lower()}
         if cls_iri.startswith(ONTOLOGY_NS) and cls_iri[len(ONTOLOGY_NS):] not in DOMAIN_CLASSES:
             data["cls"], data["cls_iri"] = cls, cls_iri  # a narrower class (Act, Guidance ...) wins
         if row.get("label") is not None:
@@ -116,15 +127,32 @@ def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequen
         if s in g and o in g and s != o:
             label = row["pLabel"].value if row.get("pLabel") is not None else compact(p)
             g.add_edge(s, o, key=compact(p), property=p, label=label, inverse_label=inverse.get(p, ""))
-    if with_sources:
+    if with_sources or source_nodes:
+        cites = PREFIXES["dcterms"] + "source"
         for row in store.query(_SOURCES, "select").dicts():
             iri = row["s"].value
-            if iri in g:
-                g.nodes[iri].setdefault("sources", []).append(
-                    {"title": row["title"].value, "url": row["url"].value if row.get("url") is not None else ""})
+            if iri not in g:
+                continue
+            url = row["url"].value if row.get("url") is not None else ""
+            if with_sources:
+                g.nodes[iri].setdefault("sources", []).append({"title": row["title"].value, "url": url})
+            if source_nodes:
+                src = row["src"].value
+                if src not in g:
+                    label = (row["srcLabel"] if row.get("srcLabel") is not None else row["title"]).value
+                    g.add_node(src, iri=src, curie=compact(src), label=label, top="Source",
+                               cls="Source document", cls_iri=ONTOLOGY_NS + "SourceDocument", alt="",
+                               description=url, tops=("Source",),
+                               names=frozenset({"source", "source document", "sourcedocument"}),
+                               colour=CLASS_COLOURS["Source"])
+                g.add_edge(iri, src, key="dcterms:source", property=cites, label="cites", inverse_label="cited by")
+    return g
+
+
+def _narrow(g: Any, *, classes: Sequence[str] = (), properties: Sequence[str] = ()) -> Any:
     if classes:
         wanted = {c.strip().lower().replace(" ", "") for c in classes}
-        keep = [n for n in g if {name.replace(" ", "") for name in ancestry.get(n, set())} & wanted]
+        keep = [n for n, d in g.nodes(data=True) if {name.replace(" ", "") for name in d["names"]} & wanted]
         if not keep:
             raise UsageProblem(f"no individual belongs to class {', '.join(classes)}")
         g = g.subgraph(keep).copy()
@@ -135,13 +163,156 @@ def build_network(store: Any, *, classes: Sequence[str] = (), properties: Sequen
         if g.number_of_edges() and len(drop) == g.number_of_edges():
             raise UsageProblem(f"no link is of relation {', '.join(properties)}")
         g.remove_edges_from(drop)
+    return g
+
+
+def _neighbourhood(g: Any, focus: str, depth: int) -> Any:
+    import networkx as nx
+
+    if focus not in g:
+        raise UsageProblem(f"{compact(focus)} is not a node of this view")
+    near = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), focus, cutoff=depth)
+    g = g.subgraph(near).copy()
+    g.graph["focus"] = focus
+    return g
+
+
+# --------------------------------------------------------------------------- picture views
+
+# Folded out of pictures unless asked for: events and statistics link to almost everything (16 of
+# the MHRA's 28 neighbours are events) and every individual cites sources, so they crowd out the rest.
+FOLDABLE: dict[str, str] = {"events": "Event", "statistics": "Statistic", "sources": "Source"}
+
+
+def network_view(store: Any, *, classes: Sequence[str] = (), properties: Sequence[str] = (),
+                 focus: str | None = None, depth: int = 1, include: Iterable[str] = (),
+                 with_sources: bool = False) -> Any:
+    """The network as pictures show it: build_network's graph with events, statistics and sources
+    folded away unless `include` names them (or `classes` asks for them).
+
+    The focus is never folded, and a neighbourhood is taken after folding, so a focus view shows
+    the entity's rules, bodies and programmes rather than the events that mention it. With
+    `properties`, individuals left without a link of those relations are left out. The graph
+    records what was left out in `graph["folded"]` (folded class name -> how many of them link to a
+    drawn individual) and `graph["unlinked"]`.
+    """
+    import networkx as nx
+
+    include = {i.strip().lower() for i in include}
+    unknown = include - set(FOLDABLE)
+    if unknown:
+        raise UsageProblem(f"--include takes {', '.join(FOLDABLE)}; not {', '.join(sorted(unknown))}")
+    wanted = {c.strip().lower().replace(" ", "") for c in classes}
+    source_nodes = "sources" in include or bool(wanted & {"source", "sources", "sourcedocument"})
+    whole = _whole_network(store, with_sources=with_sources, source_nodes=source_nodes)
+    g = whole
+    if classes:
+        g = _narrow(g, classes=classes)  # whatever a class filter keeps was asked for: nothing is folded
+        folded_tops: set[str] = set()
+    else:
+        folded_tops = {top for name, top in FOLDABLE.items() if name not in include}
+        fold = [n for n, d in g.nodes(data=True) if d["top"] in folded_tops and n != focus]
+        g = g.subgraph(set(g) - set(fold)).copy()
+    unlinked = 0
+    if properties:
+        try:
+            g = _narrow(g, properties=properties)
+        except UsageProblem:
+            if folded_tops and _narrow(whole, properties=properties).number_of_edges():
+                hint = ", ".join(f"--include {n}" for n, top in FOLDABLE.items() if top in folded_tops)
+                raise UsageProblem(f"every link of relation {', '.join(properties)} involves folded individuals "
+                                   f"(bring them back with {hint})") from None
+            raise
+        lone = [n for n in g if g.degree(n) == 0 and n != focus]
+        unlinked = len(lone)
+        g.remove_nodes_from(lone)
+    if focus:
+        g = _neighbourhood(g, focus, depth)
+    folded: Counter[str] = Counter(
+        d["top"] for n, d in whole.nodes(data=True)
+        if d["top"] in folded_tops and n not in g and any(m in g for m in nx.all_neighbors(whole, n)))
+    g.graph.update(view="network", folded=dict(folded), unlinked=unlinked)
+    return _sorted(g)
+
+
+# The governance map's layers, left to right, and the relations drawn between neighbouring layers,
+# each read in the direction of the story (use -> challenge -> response -> body).
+GOVERNANCE_LAYERS: tuple[str, ...] = ("AI uses", "Challenges they face",
+                                      "Rules, programmes, strategies and reports that address them",
+                                      "Bodies that enforce, run or publish them")
+GOVERNANCE_RELATIONS: tuple[str, ...] = ("faces", "addressed by", "enforced by", "run by", "published by")
+RESPONSE_CLASSES: tuple[str, ...] = ("Regulation", "Programme", "Strategy", "Report")
+# (property, relation, True when the story reads the property backwards)
+_STORY_LINKS = (("facesChallenge", "faces", False), ("addressesChallenge", "addressed by", True),
+                ("enforces", "enforced by", True), ("runBy", "run by", False), ("publishes", "published by", True))
+
+
+def governance_map(store: Any, *, focus: str | None = None) -> Any:
+    """The POSTnote's story as a layered graph: AI uses -> the challenges they face -> the rules,
+    programmes, strategies and reports that address them -> the bodies that enforce, run or publish those.
+
+    Nodes carry `layer` (0-3, an index into GOVERNANCE_LAYERS); challenges carry `gap` (True when no
+    regulation addresses them, as `aihkg query challenges_without_regulation` reports). Edges run left
+    to right and carry `relation` (one of GOVERNANCE_RELATIONS, also their label) and the property they
+    come from. Uses enter the map when they face a challenge directly; `graph["uses_elsewhere"]` counts
+    the other uses (their challenges are those of the broader uses they are part of). With `focus`, the
+    map keeps what lies on a chain through that entity.
+    """
+    import networkx as nx
+
+    whole = _whole_network(store)
+    story = {ONTOLOGY_NS + p: (relation, backwards) for p, relation, backwards in _STORY_LINKS}
+    challenges = {n for n, d in whole.nodes(data=True) if d["top"] == "Challenge"}
+    links: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for u, v, d in whole.edges(data=True):
+        if d["property"] not in story:
+            continue
+        relation, backwards = story[d["property"]]
+        a, b = (v, u) if backwards else (u, v)
+        links.setdefault((a, b), []).append((relation, d["property"]))
+    layer: dict[str, int] = {c: 1 for c in challenges}
+    for (a, b), rels in links.items():
+        kinds = {r for r, _ in rels}
+        if "faces" in kinds and b in challenges and whole.nodes[a]["top"] == "AIUse":
+            layer[a] = 0
+        if "addressed by" in kinds and a in challenges and whole.nodes[b]["top"] in RESPONSE_CLASSES:
+            layer[b] = 2
+    for (a, b), rels in links.items():
+        if layer.get(a) == 2 and whole.nodes[b]["top"] == "Organisation" and {r for r, _ in rels} & {
+                "enforced by", "run by", "published by"}:
+            layer[b] = 3
+    g = nx.MultiDiGraph()
+    for n in sorted(layer):
+        g.add_node(n, **whole.nodes[n], layer=layer[n])
+    strength = {r: i for i, r in enumerate(GOVERNANCE_RELATIONS)}
+    for (a, b), rels in sorted(links.items()):
+        if a in layer and b in layer and layer[b] == layer[a] + 1:
+            ordered = sorted(set(rels), key=lambda rp: strength[rp[0]])
+            relation, prop = ordered[0]  # enforced by before published by: the stronger tie is drawn
+            g.add_edge(a, b, key=relation, relation=relation, label=_joined([r for r, _ in ordered]),
+                       property=prop, inverse_label="")
+    regulations = {n for n, d in whole.nodes(data=True) if "Regulation" in d["tops"]}
+    for c in challenges:
+        g.nodes[c]["gap"] = not any(u in regulations and k == "aihkg:addressesChallenge"
+                                    for u, _, k in whole.in_edges(c, keys=True))
+    g.graph.update(view="governance", uses_elsewhere=sum(1 for n, d in whole.nodes(data=True)
+                                                         if d["top"] == "AIUse" and n not in g))
     if focus:
         if focus not in g:
-            raise UsageProblem(f"{compact(focus)} is not a node of this view")
-        near = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), focus, cutoff=depth)
-        g = g.subgraph(near).copy()
+            d = whole.nodes[focus] if focus in whole else None
+            what = f"{d['label']} ({d['cls']})" if d else compact(focus)
+            raise UsageProblem(f"{what} is not on the governance map; draw its neighbourhood with --view network")
+        chain = {focus} | nx.ancestors(g, focus) | nx.descendants(g, focus)
+        g = g.subgraph(chain).copy()
         g.graph["focus"] = focus
     return _sorted(g)
+
+
+def _joined(relations: list[str]) -> str:
+    """"enforced by", "published by" -> "enforced and published by"."""
+    if len(relations) > 1 and all(r.endswith(" by") for r in relations):
+        return " and ".join(r.removesuffix(" by") for r in relations) + " by"
+    return " and ".join(relations)
 
 
 def _sorted(g: Any) -> Any:
