@@ -16,6 +16,7 @@ from typing import Any
 
 from aihkg.graph import DOMAIN_CLASSES, ONTOLOGY_NS, PREFIXES, compact
 from aihkg.graph.errors import UsageProblem
+from aihkg.queries.guard import template
 
 # One colour per top class; the five top classes get the strongest.
 CLASS_COLOURS: dict[str, str] = {
@@ -97,7 +98,7 @@ def _whole_network(store: Any, *, with_sources: bool = False, source_nodes: bool
 
     g = nx.MultiDiGraph()
     rank = {name: i for i, name in enumerate(DOMAIN_CLASSES)}
-    for row in store.query(_NODES, "select").dicts():
+    for row in store.query(template(_NODES)).dicts():
         iri = row["s"].value
         top = row["top"].value[len(ONTOLOGY_NS):]
         cls_iri = row["cls"].value
@@ -121,15 +122,15 @@ def _whole_network(store: Any, *, with_sources: bool = False, source_nodes: bool
             data["description"] = row["desc"].value
     for _iri, data in g.nodes(data=True):
         data["colour"] = CLASS_COLOURS.get(data["top"], "#999999")
-    inverse = {r["p"].value: r["invLabel"].value for r in store.query(_INVERSES, "select").dicts()}
-    for row in store.query(_EDGES, "select").dicts():
+    inverse = {r["p"].value: r["invLabel"].value for r in store.query(template(_INVERSES)).dicts()}
+    for row in store.query(template(_EDGES)).dicts():
         s, p, o = row["s"].value, row["p"].value, row["o"].value
         if s in g and o in g and s != o:
             label = row["pLabel"].value if row.get("pLabel") is not None else compact(p)
             g.add_edge(s, o, key=compact(p), property=p, label=label, inverse_label=inverse.get(p, ""))
     if with_sources or source_nodes:
         cites = PREFIXES["dcterms"] + "source"
-        for row in store.query(_SOURCES, "select").dicts():
+        for row in store.query(template(_SOURCES)).dicts():
             iri = row["s"].value
             if iri not in g:
                 continue
