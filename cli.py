@@ -53,6 +53,49 @@ class Options:
         return self._kg
 
 
+class _Seconds(click.ParamType):
+    """A time limit: a finite number of seconds, at most a week (inf and 1e10 are mistakes)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from aihkg.graph.deadline import check_seconds
+
+        try:
+            return check_seconds(float(value))
+        except (TypeError, ValueError) as exc:
+            reason = str(exc) if isinstance(value, (int, float)) or _is_number(value) else "not a number"
+            self.fail(f"{str(value)!r}: {reason}", param, ctx)
+
+
+def _is_number(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# Commands that run until stopped (a server) are never limited as a whole; bulk work that may
+# rightly take longer than the default is limited only when the user gives --timeout.
+_RUNS_UNTIL_STOPPED = {"serve"}
+_NO_DEFAULT_LIMIT = {"load", "push"}
+_PHASE = {"query": "the query", "sparql": "the query", "export": "the export", "validate": "validation"}
+
+
+def _arm_deadline(ctx: click.Context, command: str | None, seconds: float) -> None:
+    """Start the --timeout clock for the whole command: loading, parsing, the work and the writing."""
+    from click.core import ParameterSource
+
+    if not command or command in _RUNS_UNTIL_STOPPED or not seconds:
+        return
+    if command in _NO_DEFAULT_LIMIT and ctx.get_parameter_source("timeout") == ParameterSource.DEFAULT:
+        return
+    from aihkg.graph import deadline
+
+    deadline.start(seconds, _PHASE.get(command, f"aihkg {command}"))
+
+
 def note(message: str) -> None:
     click.echo(message, err=True)
 
@@ -60,12 +103,12 @@ def note(message: str) -> None:
 def emit(text: str, output: str | None) -> None:
     """Print to stdout, or write atomically to a file."""
     if output and output != "-":
-        from aihkg.graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes, write_error
 
         try:
             atomic_write_bytes(output, text.encode("utf-8"))
         except OSError as exc:
-            raise DataProblem(f"{output}: cannot write ({exc.strerror})") from None
+            raise DataProblem(write_error(output, exc)) from None
         note(f"wrote {output}")
     else:
         click.echo(text, nl=False)
@@ -101,8 +144,9 @@ def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete
                    "(turtle, nt, nq, trig, xml, jsonld, n3).")
 @click.option("--queries", "queries", multiple=True, metavar="DIR",
               help="A folder of your own .rq canned queries (repeatable). Env: AIHKG_QUERY_PATH.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-              metavar="SECONDS", help="Stop a query that runs longer than this (0: no limit).")
+@click.option("--timeout", type=_Seconds(), default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
+              help="Stop the command if it runs longer than this, whatever it is doing (0: no limit; "
+                   "`load` and `push` have no limit unless given one).")
 @click.option("--no-builtin-data", is_flag=True,
               help="Leave the built-in data out (the ontology stays): work on your --data files alone.")
 @click.option("--allow-remote", is_flag=True, help="Let --data name http(s) URLs (off: nothing is fetched).")
@@ -121,6 +165,7 @@ def cli(ctx: click.Context, **kw: Any) -> None:
       aihkg search "algorithmic bias"
     """
     ctx.obj = Options(**kw)
+    _arm_deadline(ctx, ctx.invoked_subcommand, kw["timeout"])
 
 
 # ---------------------------------------------------------------------- queries
@@ -365,15 +410,14 @@ def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -
     fmt = format_for(output, fmt)
     kg = opts.kg()
     deadline.start(opts.timeout, "the export")
-    data = export_bytes(kg, fmt, inferred=inferred)
-    deadline.cancel()
+    data = export_bytes(kg, fmt, inferred=inferred, note=note)
     if output and output != "-":
-        from aihkg.graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes, write_error
 
         try:
             atomic_write_bytes(output, data)
         except OSError as exc:
-            raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
+            raise DataProblem(write_error(output, exc)) from None
         note(f"wrote {output} ({fmt}, {len(data):,} bytes)")
     else:
         sys.stdout.flush()
@@ -454,7 +498,9 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
         else:
             facts = draw_picture(g, output, layout=layout, title=title, groups=groups, edge_labels=bool(focus))
     except OSError as exc:
-        raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
+        from aihkg.graph.atomic import write_error
+
+        raise DataProblem(write_error(output, exc)) from None
     click.echo(output)
     note(f"{facts['nodes']} individuals, {facts['edges']} links"
          + (f", {facts['labelled']} labelled" if "labelled" in facts else ""))
@@ -719,11 +765,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    from aihkg.graph.terminal import one_line
+
+    return one_line(text)
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"aihkg: error: {message}", err=True)
+    """The one error line: control characters and terminal escapes in it are shown escaped."""
+    click.echo(f"aihkg: error: {_one_line(message)}", err=True)
 
 
 if __name__ == "__main__":
