@@ -255,15 +255,9 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
             line = raw[: exc.start].count(b"\n") + 1
             raise DataProblem(f"stdin:{line}: not valid UTF-8 (byte offset {exc.start})") from None
     else:
-        try:
-            with open(file, encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            raise DataProblem(f"{file}: no such file") from None
-        except UnicodeDecodeError as exc:
-            raise DataProblem(f"{file}: not valid UTF-8 (byte offset {exc.start})") from None
-        except OSError as exc:
-            raise DataProblem(f"{file}: cannot read ({exc.strerror})") from None
+        from aihkg.graph.files import read_query_file
+
+        text = read_query_file(file)  # a regular file only: /dev/zero or a FIFO is refused at once
     kg = opts.kg()
     deadline.start(opts.timeout)
     result = kg.sparql(text)
@@ -353,7 +347,10 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
             lines.append(f"  [{n}] " + ", ".join(bits))
             if src.get("url"):
                 lines.append(f"      {src['url']}")
-    click.echo("\n".join(lines))
+    from aihkg.graph.terminal import flat
+
+    # Labels and descriptions are data: each line stays one line, its control characters escaped.
+    click.echo("\n".join(flat(line) for line in lines))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -380,7 +377,9 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
         click.echo(json.dumps([h.__dict__ for h in hits], indent=2, ensure_ascii=False))
         return
     if not hits:
-        click.echo(f"no entity matches '{text}'")
+        from aihkg.graph.terminal import one_line
+
+        click.echo(f"no entity matches '{one_line(text)}'")
         return
     import pyoxigraph as ox
 
@@ -484,7 +483,11 @@ def viz(opts: Options, output: str | None, focus: str | None, depth: int, classe
 
     g = _network(opts, classes, focus, depth, properties, with_sources=bool(output and output.endswith(".html")))
     if output is None:
-        stem = "aihkg-" + (compact(g.graph["focus"]).split(":")[-1].lower() if focus else "graph")
+        # The name comes from a data IRI: keep letters, digits, '-' and '_', so it stays one file here.
+        import re
+
+        local = compact(g.graph["focus"]).split(":")[-1].lower() if focus else "graph"
+        stem = "aihkg-" + (re.sub(r"[^a-z0-9_-]+", "-", local).strip("-")[:60] or "focus")
         output = f"{stem}.png"
     what = (f"neighbourhood of {g.nodes[g.graph['focus']]['label']} (depth {depth})" if focus
             else "the AI-in-healthcare knowledge graph")
@@ -525,8 +528,10 @@ def path(opts: Options, start: str, end: str, all_paths: bool, via_all: bool) ->
     found = shortest_paths(g, a, b, all_paths=all_paths, bypass=() if via_all else BYPASSED_BY_DEFAULT)
     if not found:
         raise DataProblem(f"no chain of relationships links '{start}' and '{end}'")
+    from aihkg.graph.terminal import printable
+
     for steps in found:
-        click.echo(format_path(g, steps))
+        click.echo(printable(format_path(g, steps)))
     note(f"{len(found)} path(s) of {len(found[0])} link(s)")
 
 
@@ -600,6 +605,8 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
     deadline.start(opts.timeout)
     g = build_network(kg.store)
     groups = communities(g)
+    from aihkg.graph.terminal import printable
+
     if fmt == "json":
         click.echo(json.dumps([{"community": i + 1, "size": len(c), "members": c} for i, c in enumerate(groups)],
                               indent=2))
@@ -608,7 +615,7 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
         kinds = Counter(g.nodes[n]["top"] for n in group).most_common(3)
         click.echo(f"community {i}: {len(group)} members ({', '.join(f'{k} {v}' for k, v in kinds)})")
         for n in group[:top]:
-            click.echo(f"  - {g.nodes[n]['label']} ({compact(n)})")
+            click.echo(printable(f"  - {g.nodes[n]['label']} ({compact(n)})"))
         if len(group) > top:
             click.echo(f"  ... and {len(group) - top} more")
     note(f"{len(groups)} communities over {g.number_of_nodes()} individuals")

@@ -16,6 +16,7 @@ import re
 # (bytes that were not UTF-8, as Python decodes them from a command line or a file name).
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_BREAKS = re.compile(r"[\t\n\r\f\v]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -26,6 +27,11 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """`text` with every control character shown as an escape; tabs and newlines are kept."""
     return _UNSAFE.sub(_escape, text)
+
+
+def flat(text: str) -> str:
+    """`text` on one line, its spacing kept: line breaks and tabs become spaces, controls are escaped."""
+    return printable(_BREAKS.sub(" ", text))
 
 
 def one_line(text: object) -> str:
