@@ -111,7 +111,9 @@ def emit(text: str, output: str | None) -> None:
             raise DataProblem(write_error(output, exc)) from None
         note(f"wrote {output}")
     else:
-        click.echo(text, nl=False)
+        # color=True: click strips ANSI sequences from output that is not a terminal, which would
+        # change the values of CSV, TSV and JSON answers (tables escape them themselves).
+        click.echo(text, nl=False, color=True)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
@@ -560,7 +562,7 @@ def rank(opts: Options, by: str, classes: tuple[str, ...], top: int, fmt: str) -
              ox.Literal(f"{score:.4f}", datatype=ox.NamedNode(xsd)))
             for i, (n, score) in enumerate(ranked, 1)]
     result = Result("select", ["rank", "entity", "entityLabel", "class", by], rows)
-    click.echo(render(result, fmt, limit=0), nl=False)
+    click.echo(render(result, fmt, limit=0), nl=False, color=True)
 
 
 @cli.command("gaps")
@@ -585,7 +587,7 @@ def gaps(opts: Options, fmt: str) -> None:
             click.echo(("\n" if i else "") + f"## {title} (aihkg query {name})")
         elif i:
             click.echo("")
-        click.echo(render(result, fmt, labels=None, limit=0), nl=False)
+        click.echo(render(result, fmt, labels=None, limit=0), nl=False, color=True)
 
 
 @cli.command("communities")

@@ -6,7 +6,8 @@ can be interrupted from Python; the process itself is the unit that can always b
 Two clocks guard the limit:
 
 - a Python timer thread, which at the limit removes open temp files, stops the processes this one
-  started (a reasoner's JVM, a canonicaliser) and exits with code 1 and a one-line message;
+  started (a reasoner's JVM, a canonicaliser) and exits with code 1 and a one-line message, without
+  letting the command take another step once it has decided (see _end_now);
 - a backstop for the case the timer cannot run, because a C call holds the GIL (Python's `re` on
   a catastrophic pattern, say): `faulthandler`'s watchdog is a C thread that needs no GIL, and a
   GRACE later it ends the process with exit code 1. It writes its traceback dump into a pipe read
@@ -21,10 +22,12 @@ import faulthandler
 import math
 import os
 import signal
+import sys
 import threading
 import time
+from typing import Any
 
-from aihkg.graph.atomic import discard_open_temps
+from aihkg.graph.atomic import _open_temps, discard_open_temps
 
 # Seconds after the limit at which the backstop ends a process whose timer could not run.
 GRACE = 1.0
@@ -62,11 +65,7 @@ def start(seconds: float, what: str = "the query") -> None:
     line = message(seconds, what)
 
     def expire() -> None:
-        discard_open_temps()
-        _stop_children()
-        with contextlib.suppress(OSError):
-            os.write(2, (line + "\n").encode("utf-8", "replace"))
-        os._exit(1)
+        _end_now(line)
 
     _expires = time.monotonic() + seconds
     _timer = threading.Timer(seconds, expire)
@@ -114,14 +113,50 @@ def _arm_backstop(seconds: float, line: str) -> None:
     _backstop = (pid, write_end)
 
 
-def _stop_children() -> None:
-    """SIGKILL every process whose parent is this one (Linux; elsewhere nothing happens)."""
+def _end_now(line: str) -> None:
+    """Remove open temp files, stop child processes, say why, and exit 1: with nothing in between.
+
+    "stopped" must be true. Between two Python calls of this thread the main thread could take
+    the GIL back and finish a rename or a commit that the message then denies, so from the moment
+    of decision this thread keeps the GIL (a switch interval of an hour) and makes only calls that
+    do not release it (ctypes.PyDLL), down to _exit.
+    """
+    import ctypes
+
+    children = _children()  # reads /proc, which releases the GIL: before the decision
+    data = (line + "\n").encode("utf-8", "replace")
+    try:
+        libc: Any = ctypes.PyDLL(None)
+        libc.write.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+    except (OSError, AttributeError):
+        libc = None
+    sys.setswitchinterval(3600.0)  # the decision: the command makes no more progress
+    temps = [name.encode() for name in list(_open_temps)]
+    if libc is None:
+        discard_open_temps()
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.write(2, data)
+        os._exit(1)
+    for name in temps:
+        libc.unlink(name)
+    for pid in children:
+        libc.kill(pid, int(signal.SIGKILL))
+    libc.write(2, data, len(data))
+    libc._exit(1)
+
+
+def _children() -> list[int]:
+    """Every process whose parent is this one, but the watchdog (Linux; elsewhere none)."""
     me = os.getpid()
     watchdog = _backstop[0] if _backstop else None
+    found: list[int] = []
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return
+        return found
     for entry in entries:
         if not entry.isdigit() or int(entry) == watchdog:
             continue
@@ -133,5 +168,5 @@ def _stop_children() -> None:
         except (OSError, ValueError, IndexError):
             continue
         if ppid == me:
-            with contextlib.suppress(OSError):
-                os.kill(int(entry), signal.SIGKILL)
+            found.append(int(entry))
+    return found
