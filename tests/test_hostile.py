@@ -537,7 +537,12 @@ def run_measured(args: tuple[str, ...], cwd: Path, *, stdin: bytes | None = None
 
 
 def _timeout_of(args: tuple[str, ...]) -> float:
-    return float(args[args.index("--timeout") + 1]) if "--timeout" in args else 60.0
+    """The --timeout a case gives (60 s, the default, when it gives none or one that is refused)."""
+    try:
+        seconds = float(args[args.index("--timeout") + 1])
+    except (ValueError, IndexError):
+        return 60.0
+    return seconds if 0 < seconds <= 3600 else 60.0
 
 
 # Raw control characters that must never reach stderr (tab and newline are layout).
