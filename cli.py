@@ -53,6 +53,49 @@ class Options:
         return self._kg
 
 
+class _Seconds(click.ParamType):
+    """A time limit: a finite number of seconds, at most a week (inf and 1e10 are mistakes)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from aihkg.graph.deadline import check_seconds
+
+        try:
+            return check_seconds(float(value))
+        except (TypeError, ValueError) as exc:
+            reason = str(exc) if isinstance(value, (int, float)) or _is_number(value) else "not a number"
+            self.fail(f"{str(value)!r}: {reason}", param, ctx)
+
+
+def _is_number(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# Commands that run until stopped (a server) are never limited as a whole; bulk work that may
+# rightly take longer than the default is limited only when the user gives --timeout.
+_RUNS_UNTIL_STOPPED = {"serve"}
+_NO_DEFAULT_LIMIT = {"load", "push"}
+_PHASE = {"query": "the query", "sparql": "the query", "export": "the export", "validate": "validation"}
+
+
+def _arm_deadline(ctx: click.Context, command: str | None, seconds: float) -> None:
+    """Start the --timeout clock for the whole command: loading, parsing, the work and the writing."""
+    from click.core import ParameterSource
+
+    if not command or command in _RUNS_UNTIL_STOPPED or not seconds:
+        return
+    if command in _NO_DEFAULT_LIMIT and ctx.get_parameter_source("timeout") == ParameterSource.DEFAULT:
+        return
+    from aihkg.graph import deadline
+
+    deadline.start(seconds, _PHASE.get(command, f"aihkg {command}"))
+
+
 def note(message: str) -> None:
     click.echo(message, err=True)
 
@@ -60,15 +103,17 @@ def note(message: str) -> None:
 def emit(text: str, output: str | None) -> None:
     """Print to stdout, or write atomically to a file."""
     if output and output != "-":
-        from aihkg.graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes, write_error
 
         try:
             atomic_write_bytes(output, text.encode("utf-8"))
         except OSError as exc:
-            raise DataProblem(f"{output}: cannot write ({exc.strerror})") from None
+            raise DataProblem(write_error(output, exc)) from None
         note(f"wrote {output}")
     else:
-        click.echo(text, nl=False)
+        # color=True: click strips ANSI sequences from output that is not a terminal, which would
+        # change the values of CSV, TSV and JSON answers (tables escape them themselves).
+        click.echo(text, nl=False, color=True)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, list[str]]:
@@ -101,8 +146,9 @@ def _complete_query_names(ctx: click.Context, param: click.Parameter, incomplete
                    "(turtle, nt, nq, trig, xml, jsonld, n3).")
 @click.option("--queries", "queries", multiple=True, metavar="DIR",
               help="A folder of your own .rq canned queries (repeatable). Env: AIHKG_QUERY_PATH.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
-              metavar="SECONDS", help="Stop a query that runs longer than this (0: no limit).")
+@click.option("--timeout", type=_Seconds(), default=DEFAULT_TIMEOUT, show_default=True, metavar="SECONDS",
+              help="Stop the command if it runs longer than this, whatever it is doing (0: no limit; "
+                   "`load` and `push` have no limit unless given one).")
 @click.option("--no-builtin-data", is_flag=True,
               help="Leave the built-in data out (the ontology stays): work on your --data files alone.")
 @click.option("--allow-remote", is_flag=True, help="Let --data name http(s) URLs (off: nothing is fetched).")
@@ -121,6 +167,7 @@ def cli(ctx: click.Context, **kw: Any) -> None:
       aihkg search "algorithmic bias"
     """
     ctx.obj = Options(**kw)
+    _arm_deadline(ctx, ctx.invoked_subcommand, kw["timeout"])
 
 
 # ---------------------------------------------------------------------- queries
@@ -210,15 +257,9 @@ def run_sparql(opts: Options, file: str | None, expr: str | None, fmt: str, limi
             line = raw[: exc.start].count(b"\n") + 1
             raise DataProblem(f"stdin:{line}: not valid UTF-8 (byte offset {exc.start})") from None
     else:
-        try:
-            with open(file, encoding="utf-8") as fh:
-                text = fh.read()
-        except FileNotFoundError:
-            raise DataProblem(f"{file}: no such file") from None
-        except UnicodeDecodeError as exc:
-            raise DataProblem(f"{file}: not valid UTF-8 (byte offset {exc.start})") from None
-        except OSError as exc:
-            raise DataProblem(f"{file}: cannot read ({exc.strerror})") from None
+        from aihkg.graph.files import read_query_file
+
+        text = read_query_file(file)  # a regular file only: /dev/zero or a FIFO is refused at once
     kg = opts.kg()
     deadline.start(opts.timeout)
     result = kg.sparql(text)
@@ -308,7 +349,10 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
             lines.append(f"  [{n}] " + ", ".join(bits))
             if src.get("url"):
                 lines.append(f"      {src['url']}")
-    click.echo("\n".join(lines))
+    from aihkg.graph.terminal import flat
+
+    # Labels and descriptions are data: each line stays one line, its control characters escaped.
+    click.echo("\n".join(flat(line) for line in lines))
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -335,7 +379,9 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
         click.echo(json.dumps([h.__dict__ for h in hits], indent=2, ensure_ascii=False))
         return
     if not hits:
-        click.echo(f"no entity matches '{text}'")
+        from aihkg.graph.terminal import one_line
+
+        click.echo(f"no entity matches '{one_line(text)}'")
         return
     import pyoxigraph as ox
 
@@ -365,15 +411,14 @@ def export(opts: Options, fmt: str | None, output: str | None, inferred: bool) -
     fmt = format_for(output, fmt)
     kg = opts.kg()
     deadline.start(opts.timeout, "the export")
-    data = export_bytes(kg, fmt, inferred=inferred)
-    deadline.cancel()
+    data = export_bytes(kg, fmt, inferred=inferred, note=note)
     if output and output != "-":
-        from aihkg.graph.atomic import atomic_write_bytes
+        from aihkg.graph.atomic import atomic_write_bytes, write_error
 
         try:
             atomic_write_bytes(output, data)
         except OSError as exc:
-            raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
+            raise DataProblem(write_error(output, exc)) from None
         note(f"wrote {output} ({fmt}, {len(data):,} bytes)")
     else:
         sys.stdout.flush()
@@ -458,7 +503,7 @@ def viz(opts: Options, output: str | None, view: str | None, focus: str | None, 
         g = network_view(kg.store, classes=classes, properties=properties, focus=focus_iri, depth=depth,
                          include=include, with_sources=html)
     if output is None:
-        name = re.sub(r"[^a-z0-9]+", "-", re.split(r"[/#]", focus_iri.rstrip("/#"))[-1].lower()).strip("-") \
+        name = re.sub(r"[^a-z0-9]+", "-", re.split(r"[/#]", focus_iri.rstrip("/#"))[-1].lower()).strip("-")[:60] \
             if focus_iri else ""
         stem = "aihkg-" + ("-".join(filter(None, ["governance", name])) if view == "governance" else name or "graph")
         output = f"{stem}.png"
@@ -485,7 +530,9 @@ def viz(opts: Options, output: str | None, view: str | None, focus: str | None, 
             facts = draw_picture(g, output, layout=layout, title=title, groups=groups,
                                  edge_labels=bool(focus) and view == "network", cache_name=cache_name)
     except OSError as exc:
-        raise DataProblem(f"{output}: cannot write ({exc.strerror}); nothing was changed") from None
+        from aihkg.graph.atomic import write_error
+
+        raise DataProblem(write_error(output, exc)) from None
     click.echo(output)
     note(f"{facts['nodes']} individuals, {facts['edges']} links"
          + (f", {facts['labelled']} labelled" if "labelled" in facts else ""))
@@ -510,8 +557,10 @@ def path(opts: Options, start: str, end: str, all_paths: bool, via_all: bool) ->
     found = shortest_paths(g, a, b, all_paths=all_paths, bypass=() if via_all else BYPASSED_BY_DEFAULT)
     if not found:
         raise DataProblem(f"no chain of relationships links '{start}' and '{end}'")
+    from aihkg.graph.terminal import printable
+
     for steps in found:
-        click.echo(format_path(g, steps))
+        click.echo(printable(format_path(g, steps)))
     note(f"{len(found)} path(s) of {len(found[0])} link(s)")
 
 
@@ -540,7 +589,7 @@ def rank(opts: Options, by: str, classes: tuple[str, ...], top: int, fmt: str) -
              ox.Literal(f"{score:.4f}", datatype=ox.NamedNode(xsd)))
             for i, (n, score) in enumerate(ranked, 1)]
     result = Result("select", ["rank", "entity", "entityLabel", "class", by], rows)
-    click.echo(render(result, fmt, limit=0), nl=False)
+    click.echo(render(result, fmt, limit=0), nl=False, color=True)
 
 
 @cli.command("gaps")
@@ -565,7 +614,7 @@ def gaps(opts: Options, fmt: str) -> None:
             click.echo(("\n" if i else "") + f"## {title} (aihkg query {name})")
         elif i:
             click.echo("")
-        click.echo(render(result, fmt, labels=None, limit=0), nl=False)
+        click.echo(render(result, fmt, labels=None, limit=0), nl=False, color=True)
 
 
 @cli.command("communities")
@@ -585,6 +634,8 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
     deadline.start(opts.timeout)
     g = build_network(kg.store)
     groups = communities(g)
+    from aihkg.graph.terminal import printable
+
     if fmt == "json":
         click.echo(json.dumps([{"community": i + 1, "size": len(c), "members": c} for i, c in enumerate(groups)],
                               indent=2))
@@ -593,7 +644,7 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
         kinds = Counter(g.nodes[n]["top"] for n in group).most_common(3)
         click.echo(f"community {i}: {len(group)} members ({', '.join(f'{k} {v}' for k, v in kinds)})")
         for n in group[:top]:
-            click.echo(f"  - {g.nodes[n]['label']} ({compact(n)})")
+            click.echo(printable(f"  - {g.nodes[n]['label']} ({compact(n)})"))
         if len(group) > top:
             click.echo(f"  ... and {len(group) - top} more")
     note(f"{len(groups)} communities over {g.number_of_nodes()} individuals")
@@ -750,11 +801,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    from aihkg.graph.terminal import one_line
+
+    return one_line(text)
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"aihkg: error: {message}", err=True)
+    """The one error line: control characters and terminal escapes in it are shown escaped."""
+    click.echo(f"aihkg: error: {_one_line(message)}", err=True)
 
 
 if __name__ == "__main__":

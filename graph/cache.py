@@ -10,6 +10,7 @@ number of processes may start at once on a cold cache.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 from collections.abc import Callable
@@ -54,27 +55,71 @@ def write_entry(path: Path, body: bytes) -> None:
     atomic_write_bytes(path, header + body)
 
 
-def cached(kind: str, key: str, build: Callable[[], bytes], suffix: str = ".bin") -> bytes:
-    """Return the cached body for (kind, key), building and storing it first if needed."""
+def cached(kind: str, key: str | None, build: Callable[[], bytes], suffix: str = ".bin",
+           check: Callable[[bytes], bool] | None = None) -> bytes:
+    """Return the cached body for (kind, key), building and storing it first if needed.
+
+    key=None builds without caching (the input has no stable identity). `check` vets a body whose
+    checksum holds (one written by an older version may still not be what this one reads): a body
+    it refuses is rebuilt and replaced. Waiting for another process that is building the same entry
+    ends with the command's --timeout, with a message that says so.
+    """
+    if key is None:
+        return build()
     path = entry_path(kind, key, suffix)
-    body = read_entry(path)
+    body = _usable(read_entry(path), check)
     if body is not None:
         return body
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        from filelock import FileLock
-
-        lock = FileLock(str(path) + ".lock", timeout=600)
-        with lock:
-            body = read_entry(path)  # another process may have built it while we waited
+        lock = _acquire(path)
+        try:
+            body = _usable(read_entry(path), check)  # another process may have built it while we waited
             if body is None:
                 body = build()
                 write_entry(path, body)
                 _prune(kind, keep=path)
+        finally:
+            lock.release()
     except OSError:
         # A read-only or full cache folder must not stop the command: build in memory.
         body = build()
     return body
+
+
+def _usable(body: bytes | None, check: Callable[[bytes], bool] | None) -> bytes | None:
+    if body is None or check is None:
+        return body
+    try:
+        return body if check(body) else None
+    except Exception:  # noqa: BLE001 - a check that cannot read the body refuses it
+        return None
+
+
+def _acquire(path: Path):  # noqa: ANN202 - a filelock.FileLock, held
+    """The build lock for `path`, waiting at most until the command's --timeout (else 600 s)."""
+    import time
+
+    from filelock import FileLock, Timeout
+
+    from aihkg.graph import deadline
+
+    left = deadline.remaining()
+    wait = 600.0 if left is None else max(0.0, left - 0.5)
+    lock = FileLock(str(path) + ".lock")
+    started = time.monotonic()
+    try:
+        lock.acquire(timeout=wait, poll_interval=0.05)
+    except Timeout:
+        if left is None:
+            raise OSError("the cache lock is still held") from None  # build in memory, as for a read-only cache
+        from aihkg.graph.errors import StoreProblem
+
+        raise StoreProblem(
+            f"another aihkg process is building the cache entry {path.name} (it holds {path.name}.lock); "
+            f"stopped after waiting {time.monotonic() - started:.1f} s (--timeout); run again when it has "
+            "finished") from None
+    return lock
 
 
 def _prune(kind: str, keep: Path) -> None:
@@ -87,11 +132,18 @@ def _prune(kind: str, keep: Path) -> None:
 
 def clear() -> int:
     """Remove every cache entry; return how many files went."""
+    from aihkg.graph.errors import StoreProblem
+
     folder = cache_dir()
     removed = 0
     if folder.is_dir():
         for item in folder.iterdir():
             if item.is_file():
-                item.unlink()
+                try:
+                    item.unlink()
+                except OSError as exc:
+                    reason = "read-only file system" if exc.errno == errno.EROFS else exc.strerror
+                    raise StoreProblem(f"cache folder {folder}: cannot remove {item.name} ({reason}); "
+                                       f"{removed} file(s) removed before it") from None
                 removed += 1
     return removed

@@ -6,10 +6,14 @@ DTD that points at a file or URL is rejected) and report errors with line and co
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aihkg.graph.errors import DataProblem, UsageProblem
 
@@ -33,6 +37,8 @@ TEXT_FORMATS = set(FORMAT_NAMES.values())
 # A literal longer than this is almost certainly a mistake or an attack on memory.
 MAX_LITERAL_CHARS = 10_000_000
 MAX_JSON_DEPTH = 500
+# Oxigraph's parsers hold one token (a literal, an IRI) in a buffer of at most this many bytes.
+PARSER_TOKEN_BYTES = 16 * 1024 * 1024
 _REMOTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _POSITION = re.compile(r"(?:at|between) line (\d+)(?: column (\d+)| between columns (\d+))?")
 
@@ -87,22 +93,19 @@ def iter_rdf(location: str, *, format_override: str | None = None, allow_remote:
         if location.lower().startswith("file://"):
             location = location[7:]
         path = Path(location)
-        if not path.exists():
-            raise DataProblem(f"{location}: no such file")
-        if path.is_dir():
-            raise DataProblem(f"{location}: is a folder, not an RDF file")
         fmt = resolve_format(location, format_override)
         name = location
-        base = path.resolve().as_uri()
-        try:
-            if path.stat().st_size > STREAM_BYTES and fmt in ("TURTLE", "N_TRIPLES", "N_QUADS", "TRIG"):
-                with path.open("rb") as fh:
+        with open_regular(location, "an RDF file") as fh:
+            base = path.resolve().as_uri()
+            size = os.fstat(fh.fileno()).st_size
+            try:
+                if size > STREAM_BYTES and fmt in ("TURTLE", "N_TRIPLES", "N_QUADS", "TRIG"):
                     data = fh.read(65536)
-                stream = str(path)
-            else:
-                data = path.read_bytes()
-        except OSError as exc:
-            raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
+                    stream = str(path)
+                else:
+                    data = fh.read()
+            except OSError as exc:
+                raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
     if stream is None:
         _check_bytes(name, data, fmt)
     elif b"\0" in data:
@@ -122,9 +125,63 @@ def iter_rdf(location: str, *, format_override: str | None = None, allow_remote:
     except SyntaxError as exc:
         raise DataProblem(f"{name}{_position(str(exc))}: not valid {_pretty(fmt)}: {_reason(str(exc))}") from None
     except ValueError as exc:
-        raise DataProblem(f"{name}: not valid {_pretty(fmt)}: {exc}") from None
+        raise DataProblem(f"{name}: not valid {_pretty(fmt)}: {_reason(str(exc))}") from None
+    except MemoryError as exc:
+        if not str(exc).startswith("Reached the buffer maximal size"):
+            raise
+        raise DataProblem(_too_long_token(name, stream, data)) from None
     if not count:
         raise DataProblem(f"{name}: contains no triples")
+
+
+_FILE_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+@contextmanager
+def open_regular(location: str, what: str) -> Iterator[BinaryIO]:
+    """`location` opened for reading if it is a regular file; else a DataProblem saying what it is.
+
+    /dev/zero or /dev/urandom would be read until memory runs out, and a FIFO with no writer would
+    wait for ever, so only regular files are read. The file is opened before it is looked at
+    (O_NONBLOCK, so that a FIFO cannot block the open), so what is checked is what is read.
+    """
+    try:
+        fd = os.open(location, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise DataProblem(f"{location}: no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot be opened
+            raise DataProblem(f"{location}: is a socket, not {what}") from None
+        raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise DataProblem(f"{location}: is a folder, not {what}")
+        kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+        raise DataProblem(f"{location}: is {kind}, not {what}; aihkg reads only regular files "
+                          "(save it to a file first)")
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as fh:
+        yield fh
+
+
+def read_query_file(location: str, limit: int = 2_000_000) -> str:
+    """A query file's text: a regular file of at most `limit` bytes, in UTF-8."""
+    with open_regular(location, "a query file") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            raise DataProblem(f"{location}: {size:,} bytes is too large for a query file (the limit is {limit:,})")
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as exc:
+            raise DataProblem(f"{location}: cannot read ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataProblem(f"{location}:{line}: not valid UTF-8 (byte offset {exc.start})") from None
 
 
 def add_in_batches(store: Any, quads: Iterable[Any], batch: int = 100_000) -> int:
@@ -143,49 +200,113 @@ def add_in_batches(store: Any, quads: Iterable[Any], batch: int = 100_000) -> in
     return total
 
 
-_ENTITY = re.compile(rb"<!ENTITY\s+([^\s%]+)\s+(\"[^\"]*\"|'[^']*')")
-_REFERENCE = re.compile(rb"&([A-Za-z_][\w.\-]*);")
+# RDF/XML DTDs. Oxigraph resolves no external entity, but it expands internal ones, nested ones
+# included, without a bound, and it reads more spellings of a declaration than XML allows
+# (<!ENTITY"x" ...>, names with ':'). So the one form ontology editors write is accepted, read
+# strictly: a general entity whose value is plain text (`<!ENTITY owl "http://...owl#">`), which
+# can expand to at most its length per reference. Any other declaration in a DTD (parameter
+# entities, external entities, values that refer to entities, anything not read exactly) is
+# refused before the parser sees the file, and so is an external DTD.
+_DOCTYPE_WORD = re.compile(rb"<!DOCTYPE", re.I)
+_ENTITY_WORD = re.compile(rb"<!ENTITY", re.I)
+_DOCTYPE_HEAD = re.compile(rb"<!DOCTYPE\s+[A-Za-z_][\w.:-]*\s*")
+# Double quotes only: Oxigraph refuses single-quoted entity values.
+_PLAIN_ENTITY = re.compile(rb"""<!ENTITY\s+([A-Za-z_][A-Za-z0-9._-]*)\s+("[^"&%<]*")\s*>""")
+_REFERENCE = re.compile(rb"&([^\s&;<>\"']{1,200});")
+_XML_BUILTIN = {b"lt", b"gt", b"amp", b"apos", b"quot"}
+MAX_ENTITIES = 10_000
 
 
-def _check_entity_expansion(name: str, data: bytes) -> None:
-    """Refuse RDF/XML whose internal entities expand past MAX_LITERAL_CHARS ("billion laughs").
+def _refuse_dtd(name: str, what: str, at: bytes) -> DataProblem:
+    from aihkg.graph.terminal import excerpt
 
-    Oxigraph resolves no external entity, but it does expand internal ones, without a bound.
-    """
-    values = {m.group(1): m.group(2)[1:-1] for m in _ENTITY.finditer(data)}
+    end = at.find(b">")
+    shown = excerpt(at[: end + 1 if end >= 0 else len(at)].decode("utf-8", "replace"), 32)
+    return DataProblem(f"{name}: RDF/XML refused: its DTD {what} ({shown}); only entities with plain-text "
+                       'values (<!ENTITY name "text">) are read, as they can neither fetch nor expand without bound')
+
+
+def _check_dtd(name: str, data: bytes) -> None:
+    """Refuse RDF/XML whose DTD could fetch anything or expand without bound ("billion laughs")."""
+    doctypes = [m.start() for m in _DOCTYPE_WORD.finditer(data)]
+    if not doctypes:
+        if _ENTITY_WORD.search(data):
+            at = _ENTITY_WORD.search(data).start()  # type: ignore[union-attr]
+            raise _refuse_dtd(name, "declares an entity outside a DOCTYPE", data[at:at + 40])
+        return
+    if len(doctypes) > 1:
+        raise _refuse_dtd(name, "appears more than once", data[doctypes[1]:doctypes[1] + 40])
+    start = doctypes[0]
+    head = _DOCTYPE_HEAD.match(data, start)
+    if not head:
+        raise _refuse_dtd(name, "is not written as aihkg reads it", data[start:start + 40])
+    at = head.end()
+    if data.startswith((b"SYSTEM", b"PUBLIC"), at):
+        raise _refuse_dtd(name, "is an external DTD", data[at:at + 40])
+    values: dict[bytes, int] = {}
+    if data.startswith(b"[", at):
+        at += 1
+        while True:
+            while at < len(data) and data[at:at + 1].isspace():
+                at += 1
+            if data.startswith(b"]", at):
+                at += 1
+                break
+            declared = _PLAIN_ENTITY.match(data, at)
+            if not declared:
+                raise _refuse_dtd(name, _what_is_declared(data[at:at + 400]), data[at:at + 40])
+            values[declared.group(1)] = len(declared.group(2)) - 2
+            if len(values) > MAX_ENTITIES:
+                raise _refuse_dtd(name, f"declares more than {MAX_ENTITIES:,} entities", data[at:at + 40])
+            at = declared.end()
+    while at < len(data) and data[at:at + 1].isspace():
+        at += 1
+    if not data.startswith(b">", at):
+        raise _refuse_dtd(name, "is not written as aihkg reads it", data[at:at + 40])
+    # Every declaration inside the DOCTYPE was read above; one anywhere else is refused.
+    outside = [m.start() for m in _ENTITY_WORD.finditer(data) if not start <= m.start() < at]
+    if outside:
+        where = outside[0]
+        raise _refuse_dtd(name, "is followed by an entity declaration outside it", data[where:where + 40])
     if not values:
         return
-    sizes: dict[bytes, int] = {}
-
-    def size(entity: bytes, seen: frozenset[bytes] = frozenset()) -> int:
-        if entity not in values or entity in seen:
-            return 0
-        if entity not in sizes:
-            body = values[entity]
-            sizes[entity] = len(body) + sum(size(r, seen | {entity}) for r in _REFERENCE.findall(body))
-        return sizes[entity]
-
-    total = sum(size(ref) for ref in _REFERENCE.findall(data))
+    total = 0
+    for ref in _REFERENCE.finditer(data, at):
+        total += values.get(ref.group(1), 0)
     if total > MAX_LITERAL_CHARS:
         raise DataProblem(f"{name}: its XML entities expand to {total:,} characters; the limit is "
                           f"{MAX_LITERAL_CHARS:,}")
 
 
+def _what_is_declared(text: bytes) -> str:
+    if re.match(rb"<!ENTITY\s*%", text):
+        return "declares a parameter entity"
+    if re.match(rb"<!ENTITY\s+\S+\s+(SYSTEM|PUBLIC)\b", text):
+        return "declares an external entity"
+    if re.match(rb"""<!ENTITY\s+\S+\s+("[^"]*[&%][^"]*"|'[^']*[&%][^']*')""", text):
+        return "declares an entity whose value refers to other entities"
+    if text.startswith(b"<!ENTITY"):
+        return "declares an entity in a form aihkg does not read"
+    return "holds a declaration other than a plain-text entity"
+
+
 def _check_bytes(name: str, data: bytes, fmt: str) -> None:
     if not data.strip():
         raise DataProblem(f"{name}: file is empty")
-    if fmt == "RDF_XML":
-        _check_entity_expansion(name, data)
     if fmt in TEXT_FORMATS and b"\0" in data[:65536]:
         raise DataProblem(f"{name}: looks like a binary file, not {_pretty(fmt)}")
-    if fmt != "RDF_XML":  # XML declares its own encoding
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise DataProblem(f"{name}:{line}: not valid UTF-8 (byte offset {exc.start})") from None
-        if fmt == "JSON_LD":
-            _check_json_depth(name, text)
+    if fmt == "RDF_XML":
+        if not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            raise DataProblem(f"{name}: not RDF/XML (starts with text, not with '<')")
+        _check_dtd(name, data)
+        return  # XML declares its own encoding; Oxigraph reads UTF-8 only, and says so
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataProblem(f"{name}:{line}: not valid UTF-8 (byte offset {exc.start})") from None
+    if fmt == "JSON_LD":
+        _check_json_depth(name, text)
 
 
 def _check_json_depth(name: str, text: str) -> None:
@@ -240,9 +361,46 @@ def _position(message: str) -> str:
 
 
 def _reason(message: str) -> str:
+    """The parser's reason, safe to print: what it quotes from the file is cut to a short, escaped
+    excerpt, so an error on a file that is not RDF (a key file, /etc/shadow) never shows its lines."""
+    from aihkg.graph.terminal import excerpt, one_line
+
     # Oxigraph says "Parser error at line 3 column 7: <reason> (line 3)"; keep the reason.
-    reason = message.split(": ", 1)[1] if ": " in message else message
-    return re.sub(r"\s*\(line \d+\)$", "", reason).strip()
+    reason = message.split(": ", 1)[1] if message.startswith("Parser error") and ": " in message else message
+    reason = re.sub(r"\s*\(line \d+\)$", "", reason).strip()
+    if reason.startswith("Unexpected text event"):
+        return "text where RDF/XML expects an element"
+    reason = re.sub(r"'([^']*)'", lambda m: "'" + excerpt(m.group(1), 24) + "'", reason, flags=re.S)
+    words = [w if len(w) <= 32 else w[:31] + "…" for w in one_line(reason).split(" ")]
+    return excerpt(" ".join(words), 200)
+
+
+def _too_long_token(name: str, stream: str | None, data: bytes | None) -> str:
+    """Say where the term too long for the parser's buffer is: the first line longer than it."""
+    found = _long_line(_chunks(stream) if stream else iter([data or b""]))
+    where, size = (f":{found[0]}", f"; line {found[0]} is {found[1]:,} bytes long") if found else ("", "")
+    return (f"{name}{where}: a literal or IRI of more than {PARSER_TOKEN_BYTES // 1024**2} MiB, more than the parser "
+            f"reads as one term{size}; literals may have at most {MAX_LITERAL_CHARS:,} characters")
+
+
+def _long_line(chunks: Iterable[bytes]) -> tuple[int, int] | None:
+    """(line number, length in bytes) of the first line longer than PARSER_TOKEN_BYTES."""
+    line, length = 1, 0
+    for chunk in chunks:
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            length += end - start
+            if length > PARSER_TOKEN_BYTES:
+                return line, length
+            line, length, start = line + 1, 0, end + 1
+        length += len(chunk) - start
+    return (line, length) if length > PARSER_TOKEN_BYTES else None
+
+
+def _chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            yield chunk
 
 
 def _pretty(fmt: str) -> str:

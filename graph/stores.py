@@ -166,6 +166,10 @@ class OxigraphStore(Store):
             raise UsageProblem(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
             raise StoreProblem(f"{self.name}: {exc}") from None
+        except RuntimeError as exc:  # RocksDB reports damaged files as RuntimeError("Corruption: ...")
+            if _is_damage(exc):
+                raise _damaged(self.name, exc) from None
+            raise
 
     def _run_isolated(self, query: CheckedQuery, started: float) -> Result:
         """A user's query, in a child process that cannot crash or outgrow this one (graph/sandbox.py)."""
@@ -183,6 +187,14 @@ class OxigraphStore(Store):
 
     def triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
         """Named-graph quads in their graphs; default-graph triples that are in no named graph."""
+        try:
+            yield from self._triples()
+        except RuntimeError as exc:
+            if _is_damage(exc):
+                raise _damaged(self.name, exc) from None
+            raise
+
+    def _triples(self) -> Iterator[tuple[Any, Any, Any, Any]]:
         import pyoxigraph as ox
 
         named_graphs = list(self.store.named_graphs())
@@ -307,20 +319,65 @@ def rdflib_store(data_files: Sequence[str] = (), *, data_format: str | None = No
 # --------------------------------------------------------------------------- Oxigraph on disk
 
 
-class _FileLock:
-    """A shared (readers) or exclusive (writers) advisory lock on a file, released on close."""
+class _ReadOnlyFolder(Exception):
+    """The store's folder cannot be written (a read-only mount, say)."""
 
-    def __init__(self, path: Path, exclusive: bool, wait_note: Callable[[str], None] | None = None) -> None:
+
+class _FileLock:
+    """A shared (readers) or exclusive (writers) advisory lock on a file, released on close.
+
+    Readers of a store on a read-only file system need no lock: no process can write there. A lock
+    held by another process is waited for until the command's --timeout, and then reported.
+    """
+
+    def __init__(self, path: Path, exclusive: bool, wait_note: Callable[[str], None] | None = None,
+                 name: str = "the store") -> None:
+        import errno
         import fcntl
 
-        self._fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
+        self._fh: Any = None
+        try:
+            self._fh = open(path, "a+")  # noqa: SIM115 - held for the store's lifetime
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+                raise
+            if exclusive:
+                raise _ReadOnlyFolder(exc.strerror) from None
+            try:
+                self._fh = open(path)  # noqa: SIM115 - a read-only descriptor still takes a shared lock
+            except OSError:
+                return  # no lock file and no way to make one: nothing can write here either
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         try:
             fcntl.flock(self._fh, mode | fcntl.LOCK_NB)
         except BlockingIOError:
             if wait_note:
                 wait_note("waiting for another aihkg process using the store ...")
+            self._wait(mode, name)
+
+    def _wait(self, mode: int, name: str) -> None:
+        import fcntl
+
+        from aihkg.graph import deadline
+
+        left = deadline.remaining()
+        if left is None:
             fcntl.flock(self._fh, mode)
+            return
+        started = time.monotonic()
+        stop = started + max(0.0, left - 0.5)
+        while True:
+            try:
+                fcntl.flock(self._fh, mode | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= stop:
+                    self._fh.close()
+                    self._fh = None
+                    raise StoreProblem(f"{name} is in use by another aihkg process (a `load` holds its lock); "
+                                       f"stopped after waiting {time.monotonic() - started:.1f} s (--timeout)"
+                                       ) from None
+                time.sleep(0.05)
 
     def release(self) -> None:
         import fcntl
@@ -329,6 +386,19 @@ class _FileLock:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
+
+
+def _damaged(name: str, exc: BaseException) -> StoreProblem:
+    """A store whose files RocksDB finds corrupt: say so, and how to get a working store back."""
+    from aihkg.graph.terminal import excerpt
+
+    folder = name.split(":", 1)[-1]
+    return StoreProblem(f"{name}: the store is damaged ({excerpt(str(exc), 120)}); move the folder {folder} "
+                        f"aside and build the store again from your files (`aihkg --store {name} load FILE ...`)")
+
+
+def _is_damage(exc: BaseException) -> bool:
+    return "Corruption" in str(exc) or "corrupted" in str(exc)
 
 
 def store_layout(folder: Path) -> tuple[Path, Path, bool]:
@@ -349,42 +419,60 @@ def disk_store(folder: str, *, write: bool = False,
 
     from aihkg.graph.build import builtin_nquads
 
+    name = f"oxigraph:{folder}"
     root = Path(folder).expanduser()
     if root.exists() and not root.is_dir():
-        raise UsageProblem(f"oxigraph:{folder}: not a folder")
+        raise UsageProblem(f"{name}: not a folder")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreProblem(f"oxigraph:{folder}: cannot create the store folder ({exc.strerror})") from None
+        raise StoreProblem(f"{name}: cannot create the store folder ({exc.strerror})") from None
     path, meta, managed = store_layout(root)
     lock_path = root / ".aihkg.lock"
     key = builtin.content_hash()
     if managed and not _meta_ok(meta):
-        lock = _FileLock(lock_path, exclusive=True, wait_note=note)
+        try:
+            lock = _FileLock(lock_path, exclusive=True, wait_note=note, name=name)
+        except _ReadOnlyFolder as exc:
+            raise StoreProblem(f"{name}: cannot create the store: the folder is read-only ({exc})") from None
         try:
             if not _meta_ok(meta):
                 if note:
                     note(f"creating the Oxigraph store in {root} with the built-in graph ...")
                 store = ox.Store(str(path))
-                store.bulk_load(builtin_nquads(), format=ox.RdfFormat.N_QUADS)
+                # extend, not bulk_load: it keeps the blank-node labels (bulk_load renames them), so
+                # refresh_builtin can later take exactly these triples out again. One transaction.
+                store.extend(ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
                 store.flush()
                 del store
                 _write_builtin_copy(root)
                 _write_meta(meta, key)
         except OSError as exc:
-            raise StoreProblem(f"oxigraph:{folder}: cannot create the store ({exc})") from None
+            raise StoreProblem(f"{name}: cannot create the store ({exc})") from None
         finally:
             lock.release()
     if managed and _read_meta(meta).get("builtin") != key and note:
-        note(f"oxigraph:{folder}: the built-in graph in this store is from another aihkg version; "
+        note(f"{name}: the built-in graph in this store is from another aihkg version; "
              "run `aihkg load --refresh-builtin` to update it")
-    lock = _FileLock(lock_path, exclusive=write, wait_note=note)
+    if managed and (root / _REFRESH_JOURNAL).exists() and note:
+        note(f"{name}: a refresh of the built-in graph was interrupted; run `aihkg load --refresh-builtin` "
+             "to finish it")
+    try:
+        lock = _FileLock(lock_path, exclusive=write, wait_note=note, name=name)
+    except _ReadOnlyFolder as exc:
+        raise StoreProblem(f"{name}: the store folder is read-only ({exc}); `aihkg load` needs to write to it "
+                           "(queries can still read it)") from None
     try:
         store = ox.Store(str(path)) if write else ox.Store.read_only(str(path))
     except OSError as exc:
         lock.release()
-        raise StoreProblem(f"oxigraph:{folder}: cannot open the store ({exc})") from None
-    return OxigraphStore(store, f"oxigraph:{folder}", writable=write, lock=lock, union=not managed, path=str(path))
+        raise StoreProblem(f"{name}: cannot open the store ({exc})") from None
+    except RuntimeError as exc:
+        lock.release()
+        if _is_damage(exc):
+            raise _damaged(name, exc) from None
+        raise StoreProblem(f"{name}: cannot open the store ({exc})") from None
+    return OxigraphStore(store, name, writable=write, lock=lock, union=not managed, path=str(path))
 
 
 def _read_meta(meta: Path) -> dict[str, Any]:
@@ -414,30 +502,123 @@ def _write_builtin_copy(root: Path) -> None:
     atomic_write_bytes(root / "builtin.nq", builtin_nquads())
 
 
+_REFRESH_JOURNAL = "refresh-pending.nq"
+
+
 def refresh_builtin(store: OxigraphStore, folder: str) -> int:
     """Replace the built-in triples in a persistent store with this version's; return how many there are.
 
     The previous version's triples (kept in builtin.nq at creation) are removed first; a triple the
-    user also loaded is removed with them, since the store keeps one copy of each triple.
+    user also loaded is removed with them, since the store keeps one copy of each triple. Blank
+    nodes are found by shape, not label: a store made before labels were kept (or one that earlier
+    refreshes left with several copies) holds the old structures under other labels, and every copy
+    that matches a structure of the old built-in graph goes.
+
+    Safe to interrupt: the exact triples to remove are written to a journal first, and a later
+    refresh finishes removing them before it adds the new graph (adding it twice changes nothing).
     """
     import pyoxigraph as ox
 
+    from aihkg.graph.atomic import atomic_write_bytes
     from aihkg.graph.build import builtin_nquads
 
     root = Path(folder).expanduser()
     _, meta, managed = store_layout(root)
     if not managed:
         raise UsageProblem(f"oxigraph:{folder} was not created by aihkg; it has no built-in graph to refresh")
-    old = root / "builtin.nq"
-    if old.exists():
-        for quad in ox.parse(path=str(old), format=ox.RdfFormat.N_QUADS):
-            store.store.remove(quad)
+    journal = root / _REFRESH_JOURNAL
+    db = store.store
+    if journal.exists():
+        pending = list(ox.parse(path=str(journal), format=ox.RdfFormat.N_QUADS))
+    else:
+        old = root / "builtin.nq"
+        previous = list(ox.parse(path=str(old), format=ox.RdfFormat.N_QUADS)) if old.exists() else []
+        pending = _copies_in_store(db, previous)
+        atomic_write_bytes(journal, ox.serialize(pending, format=ox.RdfFormat.N_QUADS) if pending else b"")
+    for quad in pending:
+        db.remove(quad)
     new = builtin_nquads()
-    store.store.bulk_load(new, format=ox.RdfFormat.N_QUADS)
-    store.store.flush()
+    db.extend(ox.parse(new, format=ox.RdfFormat.N_QUADS))
+    db.flush()
     _write_builtin_copy(root)
     _write_meta(meta, builtin.content_hash())
+    journal.unlink()
     return new.count(b"\n")
+
+
+def _has_blank(quad: Any) -> bool:
+    import pyoxigraph as ox
+
+    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+
+def _shape(quads: Iterable[Any]) -> bytes:
+    """A blank-node structure with its labels canonicalised (RDFC-1.0): equal for equal structures."""
+    import pyoxigraph as ox
+
+    dataset = ox.Dataset(quads)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)  # small: a built-in structure's size at most
+    return b"".join(sorted(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)))
+
+
+def _copies_in_store(db: Any, previous: list[Any]) -> list[Any]:
+    """The quads of `db` that are the previous built-in graph: its triples without blank nodes, and
+    every blank-node structure of the store (in the default graph) shaped like one of its own."""
+    import pyoxigraph as ox
+
+    from aihkg.graph.disjoint import DisjointSets
+
+    found = [q for q in previous if not _has_blank(q)]
+    blank = [q for q in previous if _has_blank(q)]
+    if not blank:
+        return found
+    sets = DisjointSets()
+    for q in blank:
+        ends = [t for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)]
+        sets.union(str(ends[0]), str(ends[-1]))
+    structures: dict[str, list[Any]] = {}
+    for q in blank:
+        end = q.subject if isinstance(q.subject, ox.BlankNode) else q.object
+        structures.setdefault(sets.find(str(end)), []).append(q)
+    shapes = {_shape(group) for group in structures.values()}
+    largest = max(len(group) for group in structures.values())
+    default = ox.DefaultGraph()
+    visited: set[Any] = set()
+    for group in structures.values():
+        # Look for copies through the group's most specific triple: one with a named end.
+        anchor = next((q for q in group if not (isinstance(q.subject, ox.BlankNode)
+                                                and isinstance(q.object, ox.BlankNode))), group[0])
+        subject = None if isinstance(anchor.subject, ox.BlankNode) else anchor.subject
+        obj = None if isinstance(anchor.object, ox.BlankNode) else anchor.object
+        for match in db.quads_for_pattern(subject, anchor.predicate, obj, default):
+            start = match.subject if subject is None else match.object
+            if not isinstance(start, ox.BlankNode) or start in visited:
+                continue
+            copy = _structure_at(db, start, largest, visited)
+            if copy is not None and _shape(copy) in shapes:
+                found.extend(copy)
+    return found
+
+
+def _structure_at(db: Any, start: Any, limit: int, visited: set[Any]) -> list[Any] | None:
+    """The default-graph quads that link to `start` through blank nodes, or None past `limit` quads."""
+    import pyoxigraph as ox
+
+    default = ox.DefaultGraph()
+    quads: set[Any] = set()
+    todo = [start]
+    visited.add(start)
+    while todo:
+        node = todo.pop()
+        for q in (*db.quads_for_pattern(node, None, None, default), *db.quads_for_pattern(None, None, node, default)):
+            quads.add(q)
+            if len(quads) > limit:
+                return None
+            for end in (q.subject, q.object):
+                if isinstance(end, ox.BlankNode) and end not in visited:
+                    visited.add(end)
+                    todo.append(end)
+    return sorted(quads, key=str)
 
 
 def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: str | None,
@@ -451,7 +632,9 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         if is_remote(location) or data_format == "check":
             raise UsageProblem(f"{location}: `aihkg load` reads local files only")
         resolve_format(location, data_format)  # an unknown extension is a usage error, before the file is read
-        if not Path(location).is_file():
+        if Path(location).is_dir():
+            raise DataProblem(f"{location}: is a folder, not an RDF file (name the files in it)")
+        if not Path(location).exists():
             raise DataProblem(f"{location}: no such file")
         counter = {"n": 0, "next": 100_000}
 
@@ -498,7 +681,8 @@ class SparqlStore(Store):
     remote = True
 
     def __init__(self, query_url: str, update_url: str | None, graph: str | None,
-                 timeout: float) -> None:
+                 timeout: float, allow_remote: bool = False) -> None:
+        self.allow_remote = allow_remote  # follow redirects to another server
         self.query_url = query_url
         self.update_url = update_url or query_url
         self.graph = graph
@@ -508,6 +692,7 @@ class SparqlStore(Store):
         self._uncapped_below = 0  # graph answers smaller than this are known not to be capped
 
     def _post(self, url: str, fields: list[tuple[str, str]], accept: str) -> tuple[bytes, Any]:
+        import http.client
         import urllib.error
         import urllib.parse
         import urllib.request
@@ -518,21 +703,30 @@ class SparqlStore(Store):
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": "aihkg",
         })
+        opener = urllib.request.build_opener(_redirects(self.name, self.allow_remote))
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return response.read(), response.headers
+            with opener.open(request, timeout=self.timeout) as response:
+                return _read_capped(response, self.name), response.headers
         except urllib.error.HTTPError as exc:
             detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()
             first = next((line.strip() for line in detail if line.strip()), exc.reason)
+            from aihkg.graph.terminal import excerpt
+
+            first = excerpt(str(first), 200)
             if exc.code in (400,):
                 raise UsageProblem(f"{self.name} rejected the query: {first}") from None
             raise StoreProblem(f"{self.name}: HTTP {exc.code}: {first}") from None
+        except http.client.HTTPException as exc:
+            raise StoreProblem(f"{self.name}: the server's answer is not valid HTTP ({_http_fault(exc)})") from None
         except TimeoutError:
             from aihkg.graph.errors import QueryTimeout
 
             raise QueryTimeout(f"{self.name}: no answer within {self.timeout:g} s (--timeout)") from None
         except OSError as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, http.client.HTTPException):
+                raise StoreProblem(f"{self.name}: the server's answer is not valid HTTP ({_http_fault(reason)})"
+                                   ) from None
             raise StoreProblem(f"cannot reach {url}: {reason}") from None
 
     def _run(self, query: CheckedQuery) -> Result:
@@ -633,43 +827,162 @@ def _relabel_bnodes(raw: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
-def sparql_store(spec: str, timeout: float) -> SparqlStore:
+# An answer larger than this is refused while it is read, before it can exhaust memory.
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+
+def _redirects(name: str, allow_remote: bool) -> Any:
+    """A redirect handler that follows only to the same server (scheme, host, port), or anywhere with
+    --allow-remote, and always with the same method and body: urllib turns a redirected POST into a
+    GET without its body, and the server then answers a request that holds no query (0 rows, exit 0)."""
+    import urllib.parse
+    import urllib.request
+
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+            here, there = urllib.parse.urlsplit(req.full_url), urllib.parse.urlsplit(newurl)
+            if there.scheme not in ("http", "https"):
+                raise StoreProblem(f"{name}: the server redirected to {_shown_url(newurl)}, which is not http(s)")
+            if (here.scheme, here.hostname, here.port) != (there.scheme, there.hostname, there.port) \
+                    and not allow_remote:
+                raise StoreProblem(f"{name}: the server redirected the request to another server "
+                                   f"({_shown_url(newurl)}); it was not followed (pass --allow-remote to follow it)")
+            # urllib reads the redirect's body whole before it follows; read it here, bounded.
+            drained = 0
+            while chunk := fp.read(65536):
+                drained += len(chunk)
+                if drained > 1024 * 1024:
+                    raise StoreProblem(f"{name}: the server sent a redirect with a body of more than 1 MiB")
+            return urllib.request.Request(newurl, data=req.data, method=req.get_method(),
+                                          headers=dict(req.header_items()), origin_req_host=req.origin_req_host)
+
+    return Redirects()
+
+
+def _shown_url(url: str) -> str:
+    from aihkg.graph.terminal import excerpt
+
+    return excerpt(url, 100)
+
+
+def _read_capped(response: Any, name: str, limit: int | None = None) -> bytes:
+    """The response body, read in pieces and refused once it passes `limit` bytes."""
+    limit = MAX_RESPONSE_BYTES if limit is None else limit
+    length = response.headers.get("Content-Length")
+    if length and length.strip().isdigit() and int(length) > limit:
+        raise StoreProblem(f"{name}: the answer is {int(length):,} bytes; aihkg reads at most {limit:,} "
+                           "(narrow the query or add LIMIT)")
+    parts: list[bytes] = []
+    total = 0
+    while chunk := response.read(1 << 20):
+        total += len(chunk)
+        if total > limit:
+            raise StoreProblem(f"{name}: the answer is larger than {limit:,} bytes; stopped reading it "
+                               "(narrow the query or add LIMIT)")
+        parts.append(chunk)
+    if length and length.strip().isdigit() and total < int(length):
+        # http.client returns a short body without complaint when read in pieces.
+        raise StoreProblem(f"{name}: the server's answer is not valid HTTP (the body ended after {total:,} of "
+                           f"the {int(length):,} bytes it announced: truncated)")
+    return b"".join(parts)
+
+
+def _http_fault(exc: BaseException) -> str:
+    import http.client
+
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(exc, http.client.IncompleteRead):
+        return f"the body ended after {len(exc.partial):,} bytes, before the length it announced (truncated)"
+    if isinstance(exc, http.client.LineTooLong):
+        return "a header or status line is too long"
+    if isinstance(exc, http.client.BadStatusLine):
+        return "a malformed status line"
+    if "more than" in str(exc) and "headers" in str(exc):
+        return "too many headers"
+    from aihkg.graph.terminal import excerpt
+
+    return f"{type(exc).__name__}: {excerpt(str(exc), 60)}"
+
+
+def _check_url(url: str, spec: str) -> str:
+    import urllib.parse
+
+    usage = f"--store sparql:{spec}: expected sparql:QUERY_URL or sparql:QUERY_URL,UPDATE_URL with http(s) URLs"
+    if not url.startswith(("http://", "https://")) or any(c.isspace() or ord(c) < 32 for c in url):
+        raise UsageProblem(usage)
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise UsageProblem(f"{usage} ({exc})") from None
+    if not parts.hostname:
+        raise UsageProblem(f"{usage} (no host in {url!r})")
+    return url
+
+
+def graph_name(value: str) -> Any:
+    """The pyoxigraph NamedNode for AIHKG_SPARQL_GRAPH, or a UsageProblem: the name goes into SPARQL
+    Update text (push), where anything but a valid IRI could end the IRI and add commands."""
+    import pyoxigraph as ox
+
+    from aihkg.graph.terminal import excerpt
+
+    try:
+        return ox.NamedNode(value)
+    except ValueError as exc:
+        raise UsageProblem(f"{SPARQL_GRAPH_ENV}='{excerpt(value, 60)}' is not a valid IRI ({exc}); "
+                           "name the graph with an absolute IRI, or 'default'") from None
+
+
+def sparql_store(spec: str, timeout: float, allow_remote: bool = False) -> SparqlStore:
     urls = [u.strip() for u in spec.split(",") if u.strip()]
     if not urls or len(urls) > 2 or not all(u.startswith(("http://", "https://")) for u in urls):
         raise UsageProblem(f"--store sparql:{spec}: expected sparql:QUERY_URL or sparql:QUERY_URL,UPDATE_URL")
+    urls = [_check_url(u, spec) for u in urls]
     graph = os.environ.get(SPARQL_GRAPH_ENV, GRAPH_IRI)
+    if graph not in ("", "default"):
+        graph = graph_name(graph).value
+    # --timeout 0 means no limit; a socket timeout of 0 would mean "never wait".
     return SparqlStore(urls[0], urls[1] if len(urls) == 2 else None,
-                       None if graph in ("", "default") else graph, timeout)
+                       None if graph in ("", "default") else graph, timeout or None, allow_remote)  # type: ignore[arg-type]
 
 
 def push_builtin(store: SparqlStore, progress: Callable[[str], None], chunk: int = 500) -> int:
-    """Replace the aihkg graph on a SPARQL endpoint with the built-in graph, by SPARQL Update."""
+    """Replace the aihkg graph on a SPARQL endpoint with the built-in graph, by SPARQL Update.
+
+    The graph is uploaded into a staging graph beside the target, then moved over the target in
+    one update (SPARQL 1.1 MOVE: the server drops the target and renames the staging graph). An
+    interrupted push leaves the target as it was and a partial staging graph, which the next push
+    drops first; queries never read the staging graph. Every IRI in the update text is an RDF term
+    serialised by Oxigraph, never pasted text.
+    """
     import pyoxigraph as ox
 
     from aihkg.graph.build import builtin_nquads
 
-    target = store.graph
+    target = graph_name(store.graph) if store.graph else None
+    staging = graph_name(f"{store.graph or GRAPH_IRI}/aihkg-staging")
     quads = list(ox.parse(builtin_nquads(), format=ox.RdfFormat.N_QUADS))
     groups = _bnode_closed_groups([(q.subject, q.predicate, q.object) for q in quads])
     # INSERT { ... } WHERE {} inserts exactly the triples INSERT DATA would (one solution, so each
     # blank-node label is one new node per request), but Virtuoso 7 rejects blank nodes in INSERT
     # DATA ("not allowed in a constant clause") and accepts them in a template. 500 triples a request
     # keep under Virtuoso's limit on the SQL it generates for one update (2000 fail, SP031).
-    wrap = (lambda body: f"INSERT {{ GRAPH <{target}> {{\n{body}\n}} }} WHERE {{}}") if target else \
-        (lambda body: f"INSERT {{\n{body}\n}} WHERE {{}}")
-    store.update(f"DROP SILENT GRAPH <{target}>" if target else "DROP SILENT DEFAULT")
+    store.update(f"DROP SILENT GRAPH {staging}")
     batch: list[str] = []
     sent = 0
     for group in groups:
         batch.extend(f"{s} {p} {o} ." for s, p, o in group)
         if len(batch) >= chunk:
-            store.update(wrap("\n".join(batch)))
+            store.update(f"INSERT {{ GRAPH {staging} {{\n" + "\n".join(batch) + "\n} } WHERE {}")
             sent += len(batch)
             progress(f"  {sent:,} of {len(quads):,} triples sent")
             batch = []
     if batch:
-        store.update(wrap("\n".join(batch)))
+        store.update(f"INSERT {{ GRAPH {staging} {{\n" + "\n".join(batch) + "\n} } WHERE {}")
         sent += len(batch)
+    store.update(f"MOVE SILENT GRAPH {staging} TO " + (f"GRAPH {target}" if target else "DEFAULT"))
     return sent
 
 
@@ -733,5 +1046,5 @@ def _open_store(spec: str | None, *, data_files: Sequence[str], data_format: str
     if kind == "oxigraph" and rest:
         return disk_store(rest, write=write, note=note)
     if kind == "sparql" and rest:
-        return sparql_store(rest, timeout)
+        return sparql_store(rest, timeout, allow_remote)
     raise UsageProblem(f"unknown store '{spec}' (use memory, rdflib, oxigraph:DIR or sparql:URL)")

@@ -31,10 +31,13 @@ class OwlVerdict:
 def check_consistency(graph: Any) -> OwlVerdict:
     """Run HermiT on `graph` (an rdflib Graph): consistent? which classes are unsatisfiable?"""
     from aihkg.graph import cache
-    from aihkg.graph.export import serialize_rdf
+    from aihkg.graph.export import canonical_ntriples, rdflib_quads
 
-    nt = serialize_rdf(graph, "nt")
-    key = hashlib.sha256(b"hermit-v1\n" + nt).hexdigest()
+    # The verdict is cached under the hash of the canonical N-Triples. A graph whose blank nodes
+    # could not get canonical labels within their budget (graph.canon) has no stable hash: its
+    # verdict is computed, not cached.
+    nt, exact = canonical_ntriples(rdflib_quads(graph))
+    key = hashlib.sha256(b"hermit-v1\n" + nt).hexdigest() if exact else None
     try:
         body = cache.cached("hermit", key, lambda: json.dumps(_run_hermit(nt).as_dict()).encode(), suffix=".json")
     except _NoJava as exc:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 XSD = PREFIXES["xsd"]
 _YEAR = re.compile(r"^-?\d{4}$")
 _IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+MAX_DECIMAL_DIGITS = 1_000
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 
@@ -93,6 +94,12 @@ def coerce(param: Param, raw: str) -> Any:
             value = Decimal(text)
             if not value.is_finite():
                 raise InvalidOperation
+            # Written out in full, 1e999999999 is a billion digits: measure before writing.
+            _sign, digits, exponent = value.as_tuple()
+            length = max(len(digits), len(digits) + int(exponent), -int(exponent))
+            if length > MAX_DECIMAL_DIGITS:
+                raise UsageProblem(f"parameter '{param.name}' expects a number of at most {MAX_DECIMAL_DIGITS:,} "
+                                   f"digits, got {_shown(raw)} ({length:,} digits written out)")
             return literal(format(value, "f"), "decimal")
         if kind == "year":
             if not _YEAR.match(text):
@@ -115,8 +122,14 @@ def coerce(param: Param, raw: str) -> Any:
             except UsageProblem:
                 raise ValueError from None
     except (ValueError, InvalidOperation):
-        raise UsageProblem(f"parameter '{param.name}' expects {describe_type(param)}, got {raw!r}") from None
+        raise UsageProblem(f"parameter '{param.name}' expects {describe_type(param)}, got {_shown(raw)}") from None
     raise UsageProblem(f"parameter '{param.name}' has an unsupported type '{kind}'")
+
+
+def _shown(raw: str) -> str:
+    from aihkg.graph.terminal import excerpt
+
+    return f"'{excerpt(raw, 40)}'"
 
 
 def describe_type(param: Param) -> str:

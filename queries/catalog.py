@@ -80,14 +80,72 @@ class CannedQuery:
         }
 
 
+# A header is a few lines a person wrote; these bounds refuse a "billion laughs" (600 bytes of
+# nested YAML aliases that expand to gigabytes when the parsed value is walked) before it grows.
+MAX_HEADER_CHARS = 65_536
+MAX_HEADER_VALUES = 10_000
+
+
 def _read_header(header: str, origin: str) -> Any:
-    """The YAML of a `#+` header, parsed."""
+    """The YAML of a `#+` header, parsed safely: no Python objects, and a bound on what aliases expand to."""
     import yaml
 
+    if len(header) > MAX_HEADER_CHARS:
+        raise DataProblem(f"{origin}: the #+ header is {len(header):,} characters; the limit is {MAX_HEADER_CHARS:,}")
+    loader = yaml.SafeLoader(header)
     try:
-        return yaml.safe_load(header) or {}
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        values = _expanded_values(node)
+        if values > MAX_HEADER_VALUES:
+            shown = "without end" if values == float("inf") else f"to {values:,.0f} YAML values"
+            raise DataProblem(f"{origin}: the #+ header expands {shown} through its aliases (*name); "
+                              f"the limit is {MAX_HEADER_VALUES:,}")
+        return loader.construct_document(node) or {}
     except yaml.YAMLError as exc:
-        raise DataProblem(f"{origin}: the #+ header is not valid YAML ({str(exc).splitlines()[0]})") from None
+        from aihkg.graph.terminal import excerpt
+
+        raise DataProblem(f"{origin}: the #+ header is not valid YAML "
+                          f"({excerpt(str(exc).splitlines()[0], 120)})") from None
+    except RecursionError:
+        raise DataProblem(f"{origin}: the #+ header is nested too deeply to read") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_values(root: Any) -> float:
+    """How many values the composed YAML `root` holds once every alias is expanded, counted without
+    expanding it: an alias is the same node object as its anchor, so each node is sized once. A
+    node that contains itself (``&a [*a]``) expands without end."""
+    import yaml
+
+    def children(node: Any) -> list[Any]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.MappingNode):
+            return [item for pair in node.value for item in pair]
+        return []
+
+    sizes: dict[int, float] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # depth first, without recursion: a node is sized once all its children are
+        node, finished = stack.pop()
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children(node))
+            continue
+        if id(node) in sizes:
+            continue
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        for child in children(node):
+            if id(child) in open_nodes:
+                return float("inf")
+            if id(child) not in sizes:
+                stack.append((child, False))
+    return sizes[id(root)]
 
 
 def _header_meta(name: str, header: str, origin: str) -> Any:
@@ -112,8 +170,20 @@ def _header_meta(name: str, header: str, origin: str) -> Any:
 
     key = hashlib.sha256(header.encode("utf-8")).hexdigest()
     slot = name if _NAME.match(name) else hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-    meta = json.loads(cached(f"query-header-{slot}", key, build, ".json"))
+    # check: an entry whose checksum holds but whose body is not JSON (written by a broken build,
+    # say) is rebuilt, not an error on every later run.
+    meta = json.loads(cached(f"query-header-{slot}", key, build, ".json", check=_is_json))
     return _read_header(header, origin) if meta is None else meta  # None: JSON cannot hold this header
+
+
+def _is_json(body: bytes) -> bool:
+    import json
+
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_query_file(name: str, text: str, origin: str) -> CannedQuery:

@@ -4,7 +4,8 @@
 - ``csv`` / ``tsv``: W3C SPARQL 1.1 Query Results CSV and TSV (CSV: plain values and full IRIs;
   TSV: RDF terms in N-Triples syntax, headers with ``?``).
 - ``table`` and ``md``: for people: CURIEs instead of IRIs, labels beside them, numbers grouped,
-  the row count, and a table fitted to the terminal.
+  the row count, and a table fitted to the terminal. Control characters and terminal escapes in
+  the data are shown escaped (``\\x1b``); the data formats keep every value exactly.
 - CONSTRUCT / DESCRIBE results are written as Turtle.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from aihkg.graph import PREFIXES, compact
 from aihkg.graph.stores import Result
+from aihkg.graph.terminal import one_line
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 XSD = PREFIXES["xsd"]
@@ -156,6 +158,9 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
         return ("yes" if result.boolean else "no") + "\n"
     shown = result.rows if not limit else result.rows[:limit]
     header, cells = _human_columns(result.variables, shown, labels)
+    # Tables are read on terminals: a label's ESC or OSC sequence would be obeyed, not shown.
+    header = [one_line(h) for h in header]
+    cells = [[one_line(c) for c in row] for row in cells]
     count = len(result.rows)
     note = f"{count} row{'s' if count != 1 else ''}"
     if limit and count > limit:
