@@ -284,6 +284,12 @@ def parse_verdict(text: str) -> Verdict:
         finally:
             sys.setrecursionlimit(before)
 
+    # Collect this thread's garbage first: a collection the parse thread triggered would free
+    # pyoxigraph objects there, which pyoxigraph refuses (they belong to the thread that made them).
+    import gc
+
+    if gc.isenabled():
+        gc.collect()
     old = threading.stack_size()
     threading.stack_size(_PARSE_STACK_BYTES)
     try:
