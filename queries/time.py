@@ -290,6 +290,8 @@ def load_facts(store: Store) -> Facts:
             facts.part_of[x.value].add(y.value)
     for x, p, v in rows(_Q_VALUES):
         facts.values.setdefault((x.value, p.value[len(A):]), v.value)
+    for bucket in facts.links.values():
+        bucket.sort()  # stores return rows in their own order; answers must not depend on it
     status_top = {s.value: t.value for s, t in rows(_Q_STATUS)}
     for (iri, prop), targets in list(facts.links.items()):
         if prop == "hasStatus":
@@ -372,6 +374,35 @@ def organisation_status(facts: Facts, iri: str, on: When) -> Standing | None:
     if founded and key(founded) > q:
         return None
     return Standing("active", founded, "" if founded else "founding date not known")
+
+
+def holders(facts: Facts, organisation: str, on: When, role: str = "LeaderRole") -> list[str]:
+    """Who held the post (LeaderRole: led the body) or which bodies it was a unit of (UnitRole) on `on`.
+
+    A term counts from its start, or from the date a source shows it held when the start is not
+    known; it ends after its end date or, if that is not known, when the next holder's term begins.
+    """
+    found = []
+    for ent in facts.entities.values():
+        if ent.top != "membership" or A + role not in facts.link(ent.iri, "role"):
+            continue
+        if role == "LeaderRole" and organisation not in facts.link(ent.iri, "organisation"):
+            continue
+        if role == "UnitRole" and organisation not in facts.link(ent.iri, "member"):
+            continue
+        start = facts.date(ent.iri, "startDate") or facts.date(ent.iri, "inPostOn")
+        if role == "LeaderRole" and not start or start and key(start) > on.end:
+            continue
+        until = facts.date(ent.iri, "endDate")
+        if until and on.end > key(until):
+            continue
+        following = facts.link(ent.iri, "followedBy")
+        if following:
+            next_start = facts.date(following[0], "startDate") or facts.date(following[0], "inPostOn")
+            if next_start and on.end >= key(next_start):
+                continue
+        found.extend(facts.link(ent.iri, "member" if role == "LeaderRole" else "organisation"))
+    return sorted(set(found))
 
 
 # --------------------------------------------------------------------------------------- asof
@@ -576,7 +607,8 @@ def all_changes(facts: Facts) -> list[Change]:
                 recipients = facts.link(iri, "fundingRecipient")
                 amount = facts.values.get((iri, "amount"))
                 money = f"{facts.values.get((iri, 'currency'), '')} {_money(amount)}".strip() if amount else ""
-                detail = money + (f" to {', '.join(facts.label(r) for r in recipients)}" if recipients else "")
+                names = sorted(facts.label(r) for r in recipients)
+                detail = money + (f" to {', '.join(names)}" if names else "")
                 if revised:
                     detail += f"; revises {facts.label(revised[0])}"
                 out.append(Change(facts.date(iri, "announcedDate"), iri,
