@@ -579,8 +579,9 @@ def all_changes(facts: Facts) -> list[Change]:
                                           (iri, "proposedAppliesFrom"), (proposer, iri)))
         elif top in ("organisation", "programme"):
             founded_word, closed_word = ("founded", "closed") if top == "organisation" else ("launched", "ended")
+            within = tuple(facts.link(iri, "partOfProgramme"))  # a phase shows in its programme's timeline
             if d((iri, "foundedDate")):
-                out.append(Change(facts.date(iri, "foundedDate"), iri, founded_word, "", (iri, "foundedDate")))
+                out.append(Change(facts.date(iri, "foundedDate"), iri, founded_word, "", (iri, "foundedDate"), within))
             if d((iri, "dissolvedDate")):
                 merged, renamed = facts.link(iri, "mergedInto"), facts.link(iri, "renamedAs")
                 if merged:
@@ -590,7 +591,7 @@ def all_changes(facts: Facts) -> list[Change]:
                 else:
                     word, detail, related = closed_word, "", []
                 out.append(Change(facts.date(iri, "dissolvedDate"), iri, word, detail, (iri, "dissolvedDate"),
-                                  tuple(related)))
+                                  tuple(related) + within))
             if d((iri, "closureAnnouncedDate")):
                 merged = facts.link(iri, "mergedInto")
                 detail = f"merger into {facts.label(merged[0])}" if merged else "abolition"
