@@ -137,6 +137,7 @@ def when_literal(when: When) -> Any:
 class Stated:
     value: str
     sources: list[str] = field(default_factory=list)
+    note: str = ""  # the aihkg:note on the statement that cites it, if any
 
 
 @dataclass
@@ -212,10 +213,11 @@ _Q_CLASSES = _PREFIX + """SELECT ?class ?super ?label WHERE {
   OPTIONAL { ?class rdfs:subClassOf ?super }
   OPTIONAL { ?class rdfs:label ?label FILTER (LANG(?label) IN ("en", "")) }
 }"""
-_Q_DATES = _PREFIX + "SELECT ?x ?p ?d ?source WHERE {\n  VALUES ?p { " + " ".join(
+_Q_DATES = _PREFIX + "SELECT ?x ?p ?d ?source ?note WHERE {\n  VALUES ?p { " + " ".join(
     f"aihkg:{p}" for p in DATE_PROPERTIES) + """ }
   ?x ?p ?d .
-  OPTIONAL { ?st rdf:subject ?x ; rdf:predicate ?p ; rdf:object ?d ; dcterms:source ?source }
+  OPTIONAL { ?st rdf:subject ?x ; rdf:predicate ?p ; rdf:object ?d ; dcterms:source ?source
+             OPTIONAL { ?st aihkg:note ?note FILTER (LANG(?note) IN ("en", "")) } }
 }"""
 _Q_UNKNOWN = _PREFIX + """SELECT ?x ?p ?note WHERE {
   ?x aihkg:dateNotKnown ?marker .
@@ -273,13 +275,15 @@ def load_facts(store: Store) -> Facts:
             ent.kind = class_label[sorted(specific)[0]] if specific else "Regulation"
         else:
             ent.kind = ent.top.capitalize() if ent.top != "organisation" else "Organisation"
-    for x, p, d, source in rows(_Q_DATES):
+    for x, p, d, source, note in rows(_Q_DATES):
         slot = (x.value, p.value[len(A):])
         stated = facts.dates.get(slot)
         if stated is None or d.value < stated.value:  # one value per property; the earliest if several
             stated = facts.dates[slot] = Stated(d.value, [])
         if source is not None and d.value == stated.value and source.value not in stated.sources:
             stated.sources.append(source.value)
+        if note is not None and d.value == stated.value and (not stated.note or note.value < stated.note):
+            stated.note = note.value  # the least, if several, so the answer does not depend on row order
     for x, p, note in rows(_Q_UNKNOWN):
         facts.unknown[(x.value, p.value[len(A):])] = note.value if note is not None else "not known"
     for x, p, y in rows(_Q_LINKS):
@@ -463,6 +467,10 @@ def _asof_note(facts: Facts, ent: Entity, standing: Standing, on: When) -> str:
             for prop, word in (("mergedInto", "merged into"), ("renamedAs", "renamed as")):
                 if facts.link(ent.iri, prop):
                     bits.append(f"{word} {facts.label(facts.link(ent.iri, prop)[0])}")
+            closed = facts.dates.get((ent.iri, "dissolvedDate"))
+            successor = facts.link(ent.iri, "mergedInto") or facts.link(ent.iri, "renamedAs")
+            if not successor and closed is not None and closed.note:
+                bits.append(closed.note.rstrip("."))  # no successor in the graph: how the source puts it
         announced = facts.date(ent.iri, "closureAnnouncedDate")
         if standing.status == "active" and announced and key(announced) <= on.end:
             bits.append(f"closure announced {announced}")

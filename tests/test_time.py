@@ -112,6 +112,15 @@ def test_a_body_opens_and_closes(life: KnowledgeGraph, on: str, expected: object
     assert life_status(life, "Body", on) == expected
 
 
+def test_a_closed_body_says_what_became_of_it(kg) -> None:
+    notes = {r["entity"]: r["note"] for r in kg.as_of("2024-03-01", kind="organisations")}
+    assert notes[K + "NHSDigital"] == "merged into NHS England"
+    assert notes[K + "CDEI"] == "renamed as Responsible Technology Adoption Unit"
+    # BEIS has no successor in the graph: the note on its dated closure says what became of it.
+    assert notes[K + "BEIS"].startswith("Broken up into the Department for Science, Innovation and Technology")
+    assert not notes[K + "DSIT"]
+
+
 @pytest.mark.parametrize(("on", "heads"), [
     ("2010-06-30", []), ("2010-07-01", ["Alice"]), ("2012-12-31", ["Alice"]), ("2013-06-01", []),
     ("2013", ["Bob"]), ("2014-04-30", ["Bob"]), ("2014-05-01", ["Carol"]),
