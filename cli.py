@@ -394,6 +394,92 @@ def search(opts: Options, text: str, limit: int, fmt: str) -> None:
                       limit=0), nl=False)
 
 
+# ---------------------------------------------------------------------- time
+
+
+_DATE_HELP = "YYYY-MM-DD, YYYY-MM, YYYY, today or postnote (19 January 2021)"
+
+
+def _print_time_rows(kg: Any, result: Any, fmt: str, limit: int | None, output: str | None) -> None:
+    from aihkg.queries.formats import render
+
+    labels = None
+    if fmt in ("table", "md"):
+        # For people: "Label (kg:X)" in one column, and sources by their short citation.
+        result.variables = ["entityLabel" if v == "label" else v for v in result.variables]
+        labels = kg.labels([row[i].value for row in result.rows for i, v in enumerate(result.variables)
+                            if v == "source" and row[i] is not None])
+    shown = DEFAULT_TABLE_LIMIT if limit is None else limit
+    emit(render(result, fmt, labels=labels, limit=shown if fmt in ("table", "md") else None), output)
+
+
+@cli.command("asof")
+@click.argument("date", metavar="DATE")
+@click.option("--kind", type=click.Choice(["rules", "organisations", "all"]), default="all", show_default=True)
+@click.option("--jurisdiction", default=None, metavar="J",
+              help="Only what applies in J (a territory, e.g. England; larger territories it is part of count).")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Table rows to show (0 = all).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
+@click.pass_obj
+def asof(opts: Options, date: str, kind: str, jurisdiction: str | None, fmt: str, limit: int | None,
+         output: str | None) -> None:
+    """The landscape on DATE: every rule and organisation that existed or was proposed by then, with its
+    status on that day (rules: proposed, not yet in force, in force, no longer in force; organisations:
+    active, closed) and since when.
+
+    DATE is YYYY-MM-DD, YYYY-MM, YYYY, today or postnote (19 January 2021); a month or year means the
+    landscape once it is over. A change dated only to a month or year counts from the day after it.
+    """
+    from aihkg.graph import deadline
+    from aihkg.queries.time import describe_counts, parse_when
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    result = kg.as_of_result(date, kind=kind, jurisdiction=jurisdiction)
+    _print_time_rows(kg, result, fmt, limit, output)
+    note(describe_counts(kg._as_of_rows(date, kind, jurisdiction), parse_when(date)))
+
+
+@cli.command("changes")
+@click.option("--since", default=None, metavar="DATE", help=f"From the start of DATE ({_DATE_HELP}).")
+@click.option("--until", default="today", show_default=True, metavar="DATE", help="To the end of DATE.")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Table rows to show (0 = all).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
+@click.pass_obj
+def changes(opts: Options, since: str | None, until: str, fmt: str, limit: int | None, output: str | None) -> None:
+    """Every dated change between --since and --until, oldest first, each with the source that states it:
+    rules proposed, made, in force, applying, amended, repealed; bodies founded, merged, renamed or
+    closed; leaders changed; funding announced or revised. `--since postnote` is everything that changed
+    since POSTnote 637 (19 January 2021)."""
+    from aihkg.graph import deadline
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    result = kg.changes_result(since, until)
+    _print_time_rows(kg, result, fmt, limit, output)
+
+
+@cli.command("timeline")
+@click.argument("name", metavar="NAME")
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Table rows to show (0 = all).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the result to FILE.")
+@click.pass_obj
+def timeline(opts: Options, name: str, fmt: str, limit: int | None, output: str | None) -> None:
+    """One entity's dated history (a rule, body, person, programme or funding), with sources, then the
+    dates that are not known about it."""
+    from aihkg.graph import deadline
+
+    kg = opts.kg()
+    deadline.start(opts.timeout)
+    result = kg.timeline_result(name)
+    if not result.rows:
+        raise DataProblem(f"no dated facts about '{name}' in the graph")
+    _print_time_rows(kg, result, fmt, limit, output)
+
+
 # ---------------------------------------------------------------------- export / validate
 
 

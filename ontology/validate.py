@@ -67,6 +67,8 @@ class Report:
             unsat = self.owl.unsatisfiable
             out.append(f"OWL (HermiT via owlready2): consistent, {len(unsat)} unsatisfiable class(es)")
             out.extend(f"  violation: {compact(c)}: class can have no members [rule: satisfiability]" for c in unsat)
+        if self.owl is not None and self.owl.unchecked:
+            out.append(f"  {unchecked_note(self.owl.unchecked)}")
         out.append("result: valid" if self.ok else "result: NOT valid")
         return "\n".join(out)
 
@@ -77,6 +79,14 @@ class Report:
             "owl": None if self.owl is None else self.owl.as_dict(),
             "disjointness_clashes": [{"individual": x, "class_a": a, "class_b": b} for x, a, b in self.clashes],
         }
+
+
+def unchecked_note(unchecked: dict[str, int]) -> str:
+    """What HermiT could not check, and what checks it instead."""
+    total = sum(unchecked.values())
+    kinds = ", ".join(f"{compact(dtype)} {n:,}" for dtype, n in unchecked.items())
+    return (f"HermiT did not check {total:,} literal(s) whose datatype lies outside the OWL 2 datatype map "
+            f"({kinds}); SHACL checks them instead (ontology/shapes.ttl: typed dates, funding, statistic)")
 
 
 def shacl_findings(graph: Any) -> list[Finding]:

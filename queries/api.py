@@ -116,6 +116,7 @@ class KnowledgeGraph:
         self._note = note
         self.include_data = include_data
         self._store: Store | None = None
+        self._facts: Any = None
 
     # ------------------------------------------------------------------ store
 
@@ -131,6 +132,7 @@ class KnowledgeGraph:
         if self._store is not None:
             self._store.close()
             self._store = None
+        self._facts = None
 
     def __enter__(self) -> "KnowledgeGraph":
         return self
@@ -291,6 +293,73 @@ class KnowledgeGraph:
         ranked = sorted(hits.values(), key=lambda h: (-h.score, h.label.lower()))
         return ranked[:limit] if limit else ranked
 
+    # ------------------------------------------------------------------ time
+
+    def time_facts(self) -> Any:
+        """The graph's dated facts (aihkg.queries.time.Facts), read once per store."""
+        if self._facts is None:
+            from aihkg.queries import time
+
+            self._facts = time.load_facts(self.store)
+        return self._facts
+
+    def as_of_result(self, date: str = "today", *, kind: str = "all", jurisdiction: str | None = None) -> Result:
+        """`as_of` as a Result of RDF terms (for the CLI's formats)."""
+        from aihkg.queries import time
+
+        return time.to_result(self._as_of_rows(date, kind, jurisdiction), time.ASOF_VARIABLES)
+
+    def _as_of_rows(self, date: str, kind: str, jurisdiction: str | None) -> list[Any]:
+        from aihkg.queries import time
+
+        on = time.parse_when(date)
+        where = self.resolve(jurisdiction, "aihkg:Jurisdiction") if jurisdiction else None
+        return time.as_of(self.time_facts(), on, kind=kind, jurisdiction=where)
+
+    def as_of(self, date: str = "today", *, kind: str = "all", jurisdiction: str | None = None,
+              frame: bool = False) -> Any:
+        """The landscape on `date` (YYYY-MM-DD, YYYY-MM, YYYY, "today" or "postnote"): one row per rule and
+        organisation that existed or was proposed by then, with entity, label, kind, status, since (the
+        date the status began, as precise as known), jurisdiction and note. `kind`: rules, organisations
+        or all. Rows are dicts (dates as ISO text); `frame=True` gives a pandas DataFrame."""
+        from aihkg.queries import time
+
+        return _rows_or_frame(time.to_dicts(self._as_of_rows(date, kind, jurisdiction), time.ASOF_VARIABLES),
+                              time.ASOF_VARIABLES, frame)
+
+    def changes_result(self, since: str | None = None, until: str | None = "today") -> Result:
+        from aihkg.queries import time
+
+        return time.to_result(self._change_rows(since, until), time.CHANGE_VARIABLES)
+
+    def _change_rows(self, since: str | None, until: str | None) -> list[Any]:
+        from aihkg.queries import time
+
+        start = time.parse_when(since, what="--since") if since else None
+        end = time.parse_when(until, what="--until") if until else None
+        return time.changes(self.time_facts(), start, end)
+
+    def changes(self, since: str | None = None, until: str | None = "today", *, frame: bool = False) -> Any:
+        """Every dated change from the start of `since` to the end of `until`, oldest first: date, entity,
+        label, change (proposed, made, in force, applies, repealed, founded, merged, leader changed,
+        funding revised ...), detail and the source that states it."""
+        from aihkg.queries import time
+
+        return _rows_or_frame(time.to_dicts(self._change_rows(since, until), time.CHANGE_VARIABLES),
+                              time.CHANGE_VARIABLES, frame)
+
+    def timeline_result(self, name: str) -> Result:
+        from aihkg.queries import time
+
+        return time.to_result(time.timeline(self.time_facts(), self.resolve(name)), time.TIMELINE_VARIABLES)
+
+    def timeline(self, name: str, *, frame: bool = False) -> Any:
+        """One entity's dated history with sources, then the dates not known about it (date None)."""
+        from aihkg.queries import time
+
+        rows = time.timeline(self.time_facts(), self.resolve(name))
+        return _rows_or_frame(time.to_dicts(rows, time.TIMELINE_VARIABLES), time.TIMELINE_VARIABLES, frame)
+
     # ------------------------------------------------------------------ whole graph
 
     def rdflib_dataset(self) -> Any:
@@ -312,6 +381,16 @@ class KnowledgeGraph:
         from aihkg.graph.build import union_graph
 
         return union_graph(self.rdflib_dataset())
+
+
+def _rows_or_frame(rows: list[dict[str, Any]], columns: list[str], frame: bool) -> Any:
+    if not frame:
+        return rows
+    try:
+        import pandas as pd
+    except ImportError:
+        raise UsageProblem("frame=True needs pandas: pip install pandas") from None
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _shift_position(message: str, lines: int, chars: int) -> str:

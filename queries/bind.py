@@ -7,7 +7,6 @@ validates IRIs and whose serialiser escapes literals) and only that serialisatio
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 from collections.abc import Sequence
@@ -106,7 +105,13 @@ def coerce(param: Param, raw: str) -> Any:
                 raise ValueError
             return literal(str(int(text)), "integer")
         if kind == "date":
-            return literal(dt.date.fromisoformat(text).isoformat(), "date")
+            # A day, month or year typed as stated (xsd:date, gYearMonth, gYear), or today / postnote.
+            from aihkg.queries.time import parse_when, when_literal
+
+            try:
+                return when_literal(parse_when(text))
+            except UsageProblem:
+                raise ValueError from None
         if kind == "boolean":
             if text.lower() in TRUE_WORDS:
                 return literal("true", "boolean")
@@ -135,7 +140,7 @@ def _shown(raw: str) -> str:
 def describe_type(param: Param) -> str:
     return {
         "string": "text", "integer": "a whole number", "decimal": "a number",
-        "year": "a year such as 2021", "date": "a date such as 2021-01-18",
+        "year": "a year such as 2021", "date": "a date such as 2021-01-18 (or 2021-01, 2021, today, postnote)",
         "boolean": "true or false", "iri": "an IRI or CURIE such as kg:MHRA",
         "entity": f"{_class_phrase(param.cls)}: a label, acronym, CURIE or IRI",
     }.get(param.type, param.type)

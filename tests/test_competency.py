@@ -121,8 +121,12 @@ def test_cq11_uk_and_eu_approaches_differ(kg) -> None:
 
 
 def test_cq12_when_eu_ai_act_high_risk_rules_apply_and_the_omnibus(kg) -> None:
-    dates = column(ask(kg, "SELECT ?d WHERE { kg:EUAIAct aihkg:appliesFrom ?d }"))
-    assert dt.date(2027, 8, 2) in dates
+    # The Act's stages are its provisions, each applying on a date of its own (ELI subdivisions).
+    stages = ask(kg, "SELECT ?d WHERE { ?stage aihkg:provisionOf kg:EUAIAct ; aihkg:appliesFrom ?d }")
+    assert dt.date(2027, 8, 2) in column(stages)
+    delayed = ask(kg, "SELECT ?d WHERE { kg:EUAIActProductHighRisk aihkg:delayProposedBy kg:DigitalOmnibusAI ; "
+                      "aihkg:proposedAppliesFrom ?d }")
+    assert delayed == [("2028-08",)]
     rows = ask(kg, "SELECT ?status ?date WHERE { kg:DigitalOmnibusAI aihkg:hasStatus ?status ; "
                    "aihkg:proposedDate ?date }")
     assert rows == [("https://w3id.org/aihkg/ontology#Proposed", dt.date(2025, 11, 19))]
@@ -228,12 +232,13 @@ def test_cq24_the_2030_chronic_disease_ambition(kg) -> None:
 
 def test_cq25_who_is_developing_the_next_framework(kg) -> None:
     rows = ask(kg, "SELECT ?d ?by ?chair WHERE { kg:NationalCommissionAIHealthcare aihkg:foundedDate ?d ; "
-                   "aihkg:establishedBy ?by ; aihkg:ledBy ?chair }")
+                   "aihkg:establishedBy ?by . ?term aihkg:organisation kg:NationalCommissionAIHealthcare ; "
+                   "aihkg:role aihkg:LeaderRole ; aihkg:member ?chair }")
     assert rows == [(dt.date(2025, 9, 26), "MHRA", "AlastairDenniston")]
 
 
 def test_cq26_what_rules_apply_in_england_via_the_query_layer(kg) -> None:
-    rows = kg.rows("regulations_by_jurisdiction", jurisdiction="England", status="in force")
+    rows = kg.rows("regulations_by_jurisdiction", jurisdiction="England", status="in force", on="2026-06-01")
     names = {r["regulation"][len(DATA_NS):] for r in rows}
     assert {"DataProtectionAct2018", "UKMDR2002", "MMDA2021", "RegulatedActivitiesRegs2014"} <= names
     assert "EUAIAct" not in names and "DataProtectionAct1998" not in names
