@@ -44,6 +44,7 @@ from typing import Any
 from aihkg.graph import ONTOLOGY_NS, PREFIXES, compact
 from aihkg.graph.errors import UsageProblem
 from aihkg.graph.stores import Result, Store
+from aihkg.queries import guard
 
 A = ONTOLOGY_NS
 XSD = PREFIXES["xsd"]
@@ -247,7 +248,7 @@ def load_facts(store: Store) -> Facts:
     facts = Facts()
 
     def rows(text: str) -> list[tuple[Any, ...]]:
-        return store.query(text, "select").rows
+        return store.query(guard.template(text)).rows
 
     for x, top, cls, label in rows(_Q_ENTITIES):
         if label is not None:
