@@ -6,15 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -24,7 +20,8 @@ from aihkg.graph import DATA_NS, SOURCE_NS
 from aihkg.queries.api import KnowledgeGraph
 from aihkg.web.app import Explorer, Settings
 from canned import SAMPLE_PARAMS
-from conftest import DATA, ROOT, aihkg
+from conftest import DATA, aihkg
+from webserver import Server, alive
 
 HOSTILE = str(DATA / "web_hostile.ttl")
 MAX_ROWS = 50
@@ -651,41 +648,6 @@ def test_status(client: TestClient) -> None:
 # ---------------------------------------------------------------------- the server as a real process
 
 
-class Server:
-    def __init__(self, *args: str) -> None:
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "aihkg", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-        line = self.proc.stdout.readline()
-        match = re.search(r"at (http://\S+/) ", line)
-        if not match:
-            self.proc.kill()
-            raise AssertionError(f"no URL printed: {line!r} {self.proc.stderr.read()}")
-        self.url = match.group(1)
-
-    def get(self, path: str, timeout: float = 120, **kw):  # noqa: ANN201 - an httpx.Response
-        import httpx
-
-        return httpx.get(self.url.rstrip("/") + path, timeout=timeout, **kw)
-
-    def stop(self, sig: int = signal.SIGTERM, wait: float = 30) -> tuple[int, str]:
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(wait)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise
-        return self.proc.returncode, self.proc.stderr.read()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_a_timeout_really_stops_the_query_and_others_are_answered() -> None:
     server = Server("--timeout", "3", "serve", "--port", "0", "--workers", "2", "--no-cache")
     try:
@@ -701,7 +663,7 @@ def test_a_timeout_really_stops_the_query_and_others_are_answered() -> None:
         thread = threading.Thread(target=run_slow)
         thread.start()
         answered = []
-        while thread.is_alive():  # the other worker answers everyone else meanwhile
+        while thread.isalive():  # the other worker answers everyone else meanwhile
             r = server.get("/id/MHRA.html", headers={"Accept": "text/html"})
             answered.append(r.status_code)
             if len(answered) >= 200:
@@ -715,7 +677,7 @@ def test_a_timeout_really_stops_the_query_and_others_are_answered() -> None:
         assert after["size"] == 2 and len(after["pids"]) == 2
         gone = set(before["pids"]) - set(after["pids"])
         assert len(gone) == 1  # the worker that ran the product was replaced ...
-        assert not _alive(gone.pop())  # ... and it is no longer running
+        assert not alive(gone.pop())  # ... and it is no longer running
         r = server.get("/sparql?" + urllib.parse.urlencode({"query": SELECT}),
                        headers={"Accept": "application/sparql-results+json"})
         assert len(r.json()["results"]["bindings"]) == 3
@@ -733,9 +695,9 @@ def test_clean_shutdown(sig: int) -> None:
     assert code == 0, err
     assert "server stopped" in err and "Traceback" not in err
     deadline = time.monotonic() + 10
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_alive(p) for p in pids)
+    assert not any(alive(p) for p in pids)
 
 
 def test_serve_binds_loopback_and_prints_its_url() -> None:
