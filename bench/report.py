@@ -90,7 +90,14 @@ def ratio_text(slow: float | None, fast: float | None, cap: float) -> tuple[str,
 def write_report(results: dict[str, Any], bench: Path) -> None:
     if not results:
         raise SystemExit("no results yet: run python bench/run.py first")
-    (bench / "results.md").write_text(markdown(results, bench), encoding="utf-8")
+    target = bench / "results.md"
+    # bench/load.py keeps its own section of results.md; a rewrite from results.json carries it over.
+    kept = ""
+    if target.exists() and "<!-- bench/load.py -->" in target.read_text(encoding="utf-8"):
+        old = target.read_text(encoding="utf-8")
+        kept = "\n" + old[old.index("<!-- bench/load.py -->"):old.index("<!-- /bench/load.py -->")] \
+            + "<!-- /bench/load.py -->\n"
+    target.write_text(markdown(results, bench) + kept, encoding="utf-8")
     plot(results, bench / "latency.png")
 
 

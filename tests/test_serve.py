@@ -663,7 +663,7 @@ def test_a_timeout_really_stops_the_query_and_others_are_answered() -> None:
         thread = threading.Thread(target=run_slow)
         thread.start()
         answered = []
-        while thread.isalive():  # the other worker answers everyone else meanwhile
+        while thread.is_alive():  # the other worker answers everyone else meanwhile
             r = server.get("/id/MHRA.html", headers={"Accept": "text/html"})
             answered.append(r.status_code)
             if len(answered) >= 200:
@@ -730,3 +730,12 @@ def test_port_in_use_is_one_line() -> None:
         port = s.getsockname()[1]
         run = aihkg("serve", "--port", str(port), timeout=120)
     assert run.code == 1 and "cannot listen on 127.0.0.1" in run.err and "Traceback" not in run.err
+
+
+def test_answers_are_kept_when_the_store_cannot_change(client: TestClient, explorer: Explorer) -> None:
+    served = explorer.pool.stats().served
+    first = client.get("/id/NHSX.html", headers={"Accept": "text/html"})
+    again = client.get("/id/NHSX.html", headers={"Accept": "text/html"})
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert explorer.pool.stats().served == served + 1  # the second answer came from the cache
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]

@@ -74,6 +74,11 @@ class Explorer:
     pool: Pool | None = None
     _cache: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
     _warming: Any = None
+    responses: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    response_bytes: int = 0
+
+    RESPONSE_MAX_BYTES = 4 << 20
+    RESPONSE_CACHE_BYTES = 256 << 20
 
     CACHE_ENTRIES = 512
     CACHE_MAX_ROWS = 5_000
@@ -123,10 +128,8 @@ class Explorer:
         pool, key = self.pool, ("network", _freeze((None, 1)))
 
         async def run() -> None:
-            loop = asyncio.get_running_loop()
             with contextlib.suppress(Exception):  # a warm-up that fails is just not warm
-                answer = await loop.run_in_executor(
-                    None, lambda: pool.run_aside("network", None, 1, timeout=self.settings.network_timeout))
+                answer = await pool.call_aside("network", None, 1, timeout=self.settings.network_timeout)
                 self._cache.setdefault(key, answer)
 
         self._warming = asyncio.get_running_loop().create_task(run())
@@ -159,8 +162,10 @@ def csp(nonce: str | None = None) -> str:
 
 
 def page(request: Request, template: str, status: int = 200, headers: dict[str, str] | None = None,
-         **context: Any) -> Response:
-    nonce = secrets.token_urlsafe(12)
+         styles_nonce: bool = False, **context: Any) -> Response:
+    """A page from a template. `styles_nonce`: the page's script adds <style> elements (CodeMirror), so the
+    CSP allows styles carrying this response's nonce (scripts stay 'self' only)."""
+    nonce = secrets.token_urlsafe(12) if styles_nonce else None
     explorer: Explorer = request.app.state.explorer
     body = environment().get_template(template).render(
         request_path=request.url.path, nonce=nonce, facts=explorer.facts, settings=explorer.settings, **context)
@@ -218,6 +223,35 @@ def _download(media: str, body: bytes, filename: str | None, headers: dict[str, 
     if filename:
         out.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return out
+
+
+def cached_response(view: Any) -> Any:
+    """Keep a GET view's successful responses, keyed by path, query and Accept, when the store cannot change:
+    a page asked for again is sent without a worker or a template."""
+    async def wrapper(request: Request) -> Response:
+        ex: Explorer = request.app.state.explorer
+        if request.method != "GET" or not (ex.settings.cache and ex.static_store):
+            return await view(request)
+        key = ("response", request.url.path, request.url.query, request.headers.get("accept", ""))
+        hit = ex.responses.get(key)
+        if hit is not None:
+            ex.responses.move_to_end(key)
+            body, status_code, headers = hit
+            return Response(body, status_code=status_code, headers=headers)
+        response = await view(request)
+        body = getattr(response, "body", None)
+        if response.status_code in (200, 303, 404) and body is not None and len(body) <= ex.RESPONSE_MAX_BYTES:
+            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+            ex.responses[key] = (body, response.status_code, headers)
+            ex.response_bytes += len(body)
+            while len(ex.responses) > ex.CACHE_ENTRIES * 2 or ex.response_bytes > ex.RESPONSE_CACHE_BYTES:
+                _, (old, _, _) = ex.responses.popitem(last=False)
+                ex.response_bytes -= len(old)
+        return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
 
 
 # ---------------------------------------------------------------------- views: home, search, queries
@@ -691,7 +725,8 @@ async def sparql_editor(request: Request, text: str, *, answer: dict[str, Any] |
                                             "text/turtle").decode("utf-8")
     permalink = "/sparql?" + urlencode({"query": text}) if len(text) <= 6000 else None
     examples = list(ex.kg.catalog)
-    return page(request, "sparql.html", status=status_code, headers=headers, text=text, table=table, turtle=turtle,
+    return page(request, "sparql.html", status=status_code, headers=headers, styles_nonce=True, text=text,
+                table=table, turtle=turtle,
                 answer=answer, truncated=truncated, error=error, permalink=permalink, examples=examples)
 
 
@@ -755,21 +790,21 @@ class SecurityHeaders:
 def build_app(explorer: Explorer) -> Starlette:
     static = StaticFiles(packages=[("aihkg.web", "static"), ("aihkg.graph", "static")])
     routes = [
-        Route("/", home),
-        Route("/search", search),
-        Route("/queries", list_queries),
-        Route("/query/{name}", canned_query),
+        Route("/", cached_response(home)),
+        Route("/search", cached_response(search)),
+        Route("/queries", cached_response(list_queries)),
+        Route("/query/{name}", cached_response(canned_query)),
         Route("/openapi.json", openapi),
         Route("/status", status),
         Route("/sparql", sparql, methods=["GET", "POST"], name="sparql"),
-        Route("/sparql/vocabulary.json", vocabulary),
-        Route("/id/{name}", thing),
-        Route("/source/{name}", thing),
-        Route("/entity", any_entity),
-        Route("/ontology", ontology),
-        Route("/ontology.{ext}", ontology),
-        Route("/graph", graph_page),
-        Route("/graph.json", graph_page),
+        Route("/sparql/vocabulary.json", cached_response(vocabulary)),
+        Route("/id/{name}", cached_response(thing)),
+        Route("/source/{name}", cached_response(thing)),
+        Route("/entity", cached_response(any_entity)),
+        Route("/ontology", cached_response(ontology)),
+        Route("/ontology.{ext}", cached_response(ontology)),
+        Route("/graph", cached_response(graph_page)),
+        Route("/graph.json", cached_response(graph_page)),
         Route("/favicon.ico", favicon),
         Mount("/static", app=static, name="static"),
     ]

@@ -114,9 +114,10 @@ def entity(state: dict[str, Any], iri: str, namespace: str | None = None) -> dic
     from aihkg.web.history import history
 
     kg = _kg(state)
-    if not _known(kg, iri):
+    try:
+        desc = kg.describe(f"<{iri}>")  # resolves the IRI first: an IRI the graph does not hold is refused
+    except UsageProblem:
         return _missing(kg, iri, namespace)
-    desc = kg.describe(f"<{iri}>")
     return {"missing": False, "description": desc, "figures": explore.figures(desc),
             "groups": explore.relation_groups(desc), "history": history(kg, iri),
             "query": explore.entity_query(iri)}

@@ -51,19 +51,23 @@ def run_server(kg: Any, *, host: str = "127.0.0.1", port: int = 8000, timeout: f
     try:
         explorer.start()
         facts = explorer.facts
+        config = uvicorn.Config(explorer.app(), log_level="warning", access_log=False, server_header=False,
+                                lifespan="on", timeout_graceful_shutdown=5, h11_max_incomplete_event_size=64 * 1024)
+        server = uvicorn.Server(config)
+        stopped: list[int] = []
+
+        def stop(sig: int, _frame: Any) -> None:
+            # Until uvicorn has its own handlers (and again after it re-raises the signal that stopped
+            # it), a signal just asks it to stop; the workers are stopped below and the command ends normally.
+            stopped.append(sig)
+            server.should_exit = True
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         size = f" ({facts['triples']:,} triples)" if facts.get("triples") is not None else ""
         if host not in ("127.0.0.1", "localhost", "::1"):
             note(f"aihkg: warning: listening on {host}: anyone who can reach this machine can read the graph")
         echo(f"aihkg: serving {facts.get('store') or 'the graph'}{size} at {url_of(sock)} "
              f"({workers} workers, timeout {timeout:g} s; Ctrl-C stops)")
-        config = uvicorn.Config(explorer.app(), log_level="warning", access_log=False, server_header=False,
-                                lifespan="on", timeout_graceful_shutdown=5, h11_max_incomplete_event_size=64 * 1024)
-        server = uvicorn.Server(config)
-        stopped: list[int] = []
-        # uvicorn re-raises the signal that stopped it once it has shut down; ours just records it, so
-        # the workers are stopped below and the command ends normally.
-        previous = {s: signal.signal(s, lambda sig, _frame: stopped.append(sig))
-                    for s in (signal.SIGINT, signal.SIGTERM)}
         try:
             server.run(sockets=[sock])
         finally:

@@ -381,6 +381,13 @@ class Pool:
                 self._aside.pop(worker.pid, None)
         return _unpack(reply)
 
+    async def call_aside(self, op: str, *args: Any, timeout: float | None = None) -> Any:
+        """`run_aside` from the event loop, waiting in one of the pool's own threads (which `close` frees)."""
+        if self._threads is None:
+            raise StoreProblem("the worker pool is not running")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, lambda: self.run_aside(op, *args, timeout=timeout))
+
     async def call(self, op: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """`run` from the event loop: the wait happens in a thread, so other requests go on."""
         if self._threads is None:
