@@ -153,3 +153,40 @@ def service_description(endpoint: str, *, triples: int | None = None, federated:
     for iri in FORMAT_IRIS.values():
         out.append(ox.Triple(service, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(iri)))
     return out
+
+
+def answer(store: Any, text: str, form: str, media_type: str, *, max_rows: int = 0) -> tuple[bytes, int | None]:
+    """Run a (checked, bound) query on `store` and write its answer in `media_type`: the bytes, and how many
+    rows or triples the answer has (None when the engine wrote it without counting).
+
+    A whole SELECT answer as CSV from an Oxigraph store is written by Oxigraph's own serializer, straight
+    from the engine's solutions: its W3C CSV is byte for byte what formats.to_csv writes (plain values,
+    full IRIs, _:labels, RFC 4180 quoting, CRLF; tests/test_protocol.py checks them against each other),
+    and it skips building a Result of Python terms, which on large answers costs more than the query.
+    Everything else goes through the store's Result and the writers above; `max_rows` cuts the answer.
+    """
+    from aihkg.graph.stores import OxigraphStore
+
+    if (media_type == "text/csv" and form == "select" and not max_rows and isinstance(store, OxigraphStore)
+            and store.store is not None):
+        import pyoxigraph as ox
+
+        from aihkg.graph.errors import StoreProblem, UsageProblem
+
+        try:
+            solutions = store.store.query(text, use_default_graph_as_union=getattr(store, "_union", False))
+            if isinstance(solutions, ox.QuerySolutions):
+                return solutions.serialize(format=ox.QueryResultsFormat.CSV), None
+        except SyntaxError as exc:
+            raise UsageProblem(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise StoreProblem(f"{store.name}: {exc}") from None
+    result = store.query(text, form)
+    total = len(result.triples) if result.kind == "graph" else (len(result.rows) if result.kind == "select" else 1)
+    if max_rows and total > max_rows:
+        if result.kind == "graph":
+            result.triples = result.triples[:max_rows]
+        elif result.kind == "select":
+            result.rows = result.rows[:max_rows]
+    return serialize(result, media_type), total
+

@@ -147,6 +147,8 @@ def _freeze(value: Any) -> Any:
 
 
 def _small(answer: Any, rows: int) -> bool:
+    if isinstance(answer, dict) and isinstance(answer.get("body"), bytes):
+        return len(answer["body"]) <= 8 << 20
     result = answer.get("result") if isinstance(answer, dict) else None
     if result is None:
         return True
@@ -331,9 +333,9 @@ async def canned_query(request: Request) -> Response:
     if media != HTML:
         if unknown:
             raise HTTPException(400, f"query '{name}' has no parameter '{unknown[0]}'")
-        answer = await ex.call("canned", name, given, 0, False, cache=True)
         media = "application/sparql-results+json" if media == "application/json" else media
-        body = protocol.serialize(answer["result"], media)
+        answer = await ex.call("canned", name, given, media, cache=True)
+        body = answer["body"]
         ext = {"text/csv": "csv", "text/tab-separated-values": "tsv"}.get(media, "json")
         return _download(media, body, f"{name}.{ext}" if fmt else None, {"Vary": "Accept"})
     missing = [p.name for p in query.params if p.required and p.name not in given and p.default is None]
@@ -349,7 +351,7 @@ async def canned_query(request: Request) -> Response:
         error, status = "please give " + ", ".join(missing), 400
     elif not missing:
         try:
-            answer = await ex.call("canned", name, given, 0, True, cache=True)
+            answer = await ex.call("canned", name, given, None, ex.settings.table_rows, cache=True)
         except UsageProblem as exc:
             error, status = str(exc), 400
     table = None
@@ -357,6 +359,7 @@ async def canned_query(request: Request) -> Response:
         from aihkg.web.tables import result_table
 
         table = result_table(answer["result"], answer["labels"], ex.settings.table_rows)
+        table.total = answer["total"]
     downloads = {f: f"/query/{name}?" + urlencode([*[(k, v) for k, vs in given.items() for v in vs], ("format", f)])
                  for f in ("csv", "tsv", "json")}
     selected = answer["selected"] if answer else {}
@@ -646,19 +649,20 @@ async def sparql(request: Request) -> Response:
         if media is None:
             return _not_acceptable(request, offered)
     html = media == HTML
+    canonical = protocol.ALIASES.get(media, media)
     try:
-        answer = await ex.call("sparql", text, ex.settings.max_rows, html)
+        answer = await ex.call("sparql", text, ex.settings.max_rows, None if html else canonical,
+                               ex.settings.table_rows)
     except AihkgError as exc:
         return await sparql_problem(request, text, fmt, problem_status(exc), str(exc), html=html)
-    result, total = answer["result"], answer["total"]
+    total = answer["total"]
     headers = {"Vary": "Accept"}
     truncated = bool(ex.settings.max_rows) and total > ex.settings.max_rows
     if truncated:
         headers["X-SPARQL-MaxRows"] = str(ex.settings.max_rows)
     if html:
         return await sparql_editor(request, text, answer=answer, truncated=truncated, headers=headers)
-    canonical = protocol.ALIASES.get(media, media)
-    body = protocol.serialize(result, canonical)
+    body = answer["body"]
     filename = None
     if fmt:
         filename = "query." + (protocol.RESULT_TYPES.get(canonical) or protocol.GRAPH_TYPES[canonical])[1]
@@ -719,6 +723,7 @@ async def sparql_editor(request: Request, text: str, *, answer: dict[str, Any] |
         from aihkg.web.tables import result_table
 
         table = result_table(answer["result"], answer["labels"], ex.settings.table_rows)
+        table.total = answer["total"] if answer["result"].kind == "select" else 1
     turtle = None
     if answer is not None and answer["result"].kind == "graph":
         turtle = protocol.serialize_triples(answer["result"].triples[: ex.settings.table_rows],

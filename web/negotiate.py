@@ -18,17 +18,20 @@ class Range:
     q: float
 
     def matches(self, media: str) -> int:
-        """How specifically this range matches `media` (3 exact with params, 2 exact, 1 type/*, 0 */*), or -1."""
+        """How specifically this range matches `media` (2 exact, 1 type/*, 0 */*), or -1.
+
+        A range with parameters ("text/plain;format=flowed") names only representations with those
+        parameters (RFC 9110's own example); we offer none, so it matches nothing."""
         kind, _, sub = media.partition("/")
+        if self.params:
+            return -1
         if self.type == "*":
             return 0
         if self.type != kind:
             return -1
         if self.subtype == "*":
             return 1
-        if self.subtype != sub:
-            return -1
-        return 3 if self.params else 2
+        return 2 if self.subtype == sub else -1
 
 
 def parse_accept(header: str | None) -> list[Range]:

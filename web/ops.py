@@ -65,26 +65,39 @@ def display_labels(kg: Any, result: Any, limit: int = 2000) -> dict[str, str]:
     return kg.labels(list(dict.fromkeys(iris))[:limit]) if iris else {}
 
 
-def sparql(state: dict[str, Any], text: str, max_rows: int, labels: bool = False) -> dict[str, Any]:
+def sparql(state: dict[str, Any], text: str, max_rows: int, media: str | None, table_rows: int = 1000
+           ) -> dict[str, Any]:
+    """A hand-written query's answer: for a page (media None) the first rows as terms, else the bytes in
+    `media`; with "total", the size of the whole answer (the server caps it at max_rows)."""
+    from aihkg.queries import protocol
+
     kg = _kg(state)
-    result, total = capped(kg.sparql(text), max_rows)
-    return {"result": result, "total": total, "labels": display_labels(kg, result) if labels else {}}
+    if media is not None:  # written here, so that only bytes travel back to the server
+        result, total = capped(kg.sparql(text), max_rows)
+        return {"body": protocol.serialize(result, media), "total": total}
+    result, total = capped(kg.sparql(text), min(max_rows, table_rows) if max_rows else table_rows)
+    return {"result": result, "total": total, "labels": display_labels(kg, result)}
 
 
-def canned(state: dict[str, Any], name: str, params: dict[str, list[str]], max_rows: int = 0,
-           labels: bool = False) -> dict[str, Any]:
+def canned(state: dict[str, Any], name: str, params: dict[str, list[str]], media: str | None,
+           table_rows: int = 1000) -> dict[str, Any]:
+    """A canned query's answer: for its page (media None) the bound text, the first rows as terms, the
+    entities the parameters named; else the whole answer as bytes in `media`."""
+    from aihkg.queries import protocol
+
     kg = _kg(state)
     prepared = kg.prepare(name, params)
-    result = kg.store.query(prepared.text, prepared.form)
-    result, total = capped(result, max_rows)
+    if media is not None:
+        body, total = protocol.answer(kg.store, prepared.text, prepared.form, media)
+        return {"body": body, "total": total, "text": prepared.text}
+    result, total = capped(kg.store.query(prepared.text, prepared.form), table_rows)
     selected = {}
-    if labels:  # for the form: which entities the values named
-        for p in prepared.query.params:
-            raws = params.get(p.name) or ([str(p.default)] if p.default is not None else [])
-            if p.type == "entity" and raws:
-                selected[p.name] = [kg.resolve(raw, p.cls) for raw in raws]
+    for p in prepared.query.params:  # for the form: which entities the values named
+        raws = params.get(p.name) or ([str(p.default)] if p.default is not None else [])
+        if p.type == "entity" and raws:
+            selected[p.name] = [kg.resolve(raw, p.cls) for raw in raws]
     return {"text": prepared.text, "result": result, "total": total, "selected": selected,
-            "labels": display_labels(kg, result) if labels else {}}
+            "labels": display_labels(kg, result)}
 
 
 def prepare(state: dict[str, Any], name: str, params: dict[str, list[str]]) -> str:

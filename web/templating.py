@@ -15,15 +15,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def entity_href(iri: str) -> str:
-    """Where an IRI's page is on this server: /id/NAME, /source/NAME, /ontology#Term or /entity?iri=."""
-    from aihkg.graph import ONTOLOGY_NS
+    """Where an IRI's page is on this server: /id/NAME, /source/NAME, else /entity?iri=IRI."""
     from aihkg.queries.explore import local_name
 
     where = local_name(iri)
     if where:
         return f"/{where[0]}/{quote(where[1], safe='')}"
-    if iri.startswith(ONTOLOGY_NS):
-        return "/entity?" + urlencode({"iri": iri})
     return "/entity?" + urlencode({"iri": iri})
 
 
