@@ -493,7 +493,7 @@ def _missing(request: Request, iri: str, closest: list[tuple[str, str]]) -> Resp
 
 def _neighbourhood(desc: Any, limit: int = 18) -> dict[str, Any]:
     """A small radial picture of up to `limit` linked neighbours, taken in turn from each relation so that
-    every kind of link shows; positions in a 900x440 box."""
+    every kind of link shows; positions in a 700x440 box."""
     import math
 
     groups = [[(iri, text, label if direction == "out" else f"{label} (points here)") for iri, text in values
@@ -505,11 +505,11 @@ def _neighbourhood(desc: Any, limit: int = 18) -> dict[str, Any]:
         for g in groups:
             if depth < len(g) and len(seen) < limit and g[depth][0] not in seen:
                 iri, text, relation = g[depth]
-                seen[iri] = {"iri": iri, "text": text if len(text) <= 26 else text[:25] + "…", "full": text,
+                seen[iri] = {"iri": iri, "text": text if len(text) <= 22 else text[:21] + "…", "full": text,
                              "relation": relation, "href": entity_href(iri)}
         depth += 1
     nodes = list(seen.values())
-    cx, cy, rx, ry = 450, 220, 210, 175
+    cx, cy, rx, ry = 350, 220, 150, 175
     for i, node in enumerate(nodes):
         angle = -math.pi / 2 + 2 * math.pi * i / max(len(nodes), 1)
         node["x"], node["y"] = round(cx + rx * math.cos(angle)), round(cy + ry * math.sin(angle))
