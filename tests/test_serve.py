@@ -461,7 +461,7 @@ def test_format_parameter_gives_a_download(client: TestClient) -> None:
     ({"method": "GET", "params": {"query": "INSERT DATA { <a:b> <a:c> <a:d> }"}}, 400),  # the guard: read-only
     ({"method": "GET", "params": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}},
      400),
-    ({"method": "GET", "params": {"query": SELECT, "default-graph-uri": "https://w3id.org/aihkg/graph"}}, 400),
+    ({"method": "GET", "params": {"query": SELECT, "default-graph-uri": "https://example.org/other"}}, 400),
     ({"method": "GET", "params": {"query": SELECT, "named-graph-uri": "https://w3id.org/aihkg/graph"}}, 400),
 ])
 def test_protocol_errors(client: TestClient, request_kw: dict, status: int) -> None:
@@ -739,3 +739,17 @@ def test_answers_are_kept_when_the_store_cannot_change(client: TestClient, explo
     assert first.status_code == again.status_code == 200 and first.content == again.content
     assert explorer.pool.stats().served == served + 1  # the second answer came from the cache
     assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+
+
+def test_aihkg_itself_can_use_the_endpoint_as_its_store() -> None:
+    # --store sparql:URL sends default-graph-uri=https://w3id.org/aihkg/graph, the graph served here.
+    server = Server("serve", "--port", "0", "--workers", "2")
+    try:
+        remote = KnowledgeGraph(f"sparql:{server.url}/sparql")
+        local = KnowledgeGraph()
+        for name, params in (("regulations_enforced_by", {"organisation": "MHRA"}), ("funding_by_year", {})):
+            assert remote.rows(name, **params) == local.rows(name, **params)
+        assert remote.describe("MHRA").label == local.describe("MHRA").label
+    finally:
+        code, err = server.stop()
+    assert code == 0, err

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from aihkg.graph import DATA_NS, ONTOLOGY_IRI, SOURCE_NS, compact
+from aihkg.graph import DATA_NS, GRAPH_IRI, ONTOLOGY_IRI, SOURCE_NS, compact
 from aihkg.graph.errors import AihkgError, QueryTimeout, UsageProblem
 from aihkg.queries import guard, protocol
 from aihkg.web import negotiate, ops
@@ -102,8 +102,10 @@ class Explorer:
     @property
     def static_store(self) -> bool:
         """Whether answers can be kept: a store loaded at start, or one opened read-only."""
-        kind = (self.kg.store_spec or "memory").split(":", 1)[0]
-        return kind in ("memory", "rdflib", "oxigraph")
+        import os
+
+        kind = (self.kg.store_spec or os.environ.get("AIHKG_STORE") or "memory").split(":", 1)[0]
+        return kind in ("memory", "rdflib", "oxigraph")  # not a SPARQL server, which others may change
 
     async def call(self, op: str, *args: Any, cache: bool = False, timeout: float | None = None) -> Any:
         if self.pool is None:
@@ -621,9 +623,11 @@ async def sparql(request: Request) -> Response:
         return text_error(403, "this endpoint is read-only: SPARQL Update is refused")
     if len(queries) > 1:
         return text_error(400, f"give one query, not {len(queries)}")
-    if any(k in ("default-graph-uri", "named-graph-uri") for k, _ in fields):
-        return text_error(400, "this endpoint serves one dataset: default-graph-uri and named-graph-uri are not "
-                               "supported (name graphs with FROM or GRAPH in the query)")
+    # One dataset is served: its default graph is the aihkg graph, so naming that graph (as aihkg's own
+    # SPARQL client does) asks for what is served anyway; any other dataset is refused, not guessed.
+    if any(k == "named-graph-uri" or (k == "default-graph-uri" and v != GRAPH_IRI) for k, v in fields):
+        return text_error(400, f"this endpoint serves one dataset, the graph <{GRAPH_IRI}>: other default-graph-uri "
+                               "and named-graph-uri values are not supported (use FROM or GRAPH in the query)")
     fmt = next((v for k, v in fields if k == "format"), None)
     example = next((v for k, v in fields if k == "example"), None)
     if not queries:
