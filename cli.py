@@ -568,7 +568,7 @@ def viz(opts: Options, output: str | None, view: str | None, focus: str | None, 
     import re
 
     from aihkg.graph.network import communities, governance_map, network_view
-    from aihkg.graph.viz import draw_picture, write_html
+    from aihkg.graph.viz import draw_picture
 
     html = bool(output and output.lower().endswith(".html"))
     network_only = {"--class": classes, "--property": properties, "--communities": by_community, "--layout": layout,
@@ -611,6 +611,8 @@ def viz(opts: Options, output: str | None, view: str | None, focus: str | None, 
                              by_community])
     try:
         if output.lower().endswith(".html"):
+            from aihkg.web.page import write_html  # the page `aihkg serve` shows at /graph, for offline use
+
             facts = write_html(g, output, title=title, layout=layout, groups=groups)
         else:
             facts = draw_picture(g, output, layout=layout, title=title, groups=groups,
@@ -734,6 +736,50 @@ def communities_cmd(opts: Options, top: int, fmt: str) -> None:
         if len(group) > top:
             click.echo(f"  ... and {len(group) - top} more")
     note(f"{len(groups)} communities over {g.number_of_nodes()} individuals")
+
+
+# ---------------------------------------------------------------------- web explorer
+
+DEFAULT_SERVE_TIMEOUT = 10.0
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (another host than 127.0.0.1 exposes the graph to the network).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port; the URL printed says which).")
+@click.option("--timeout", "serve_timeout", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help=f"Stop a request's query after this long (default {DEFAULT_SERVE_TIMEOUT:g} s, or the global "
+                   "--timeout when given; 0: no limit).")
+@click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True,
+              help="Rows a /sparql answer may carry (a notice and X-SPARQL-MaxRows say when it was cut; 0: no cap).")
+@click.option("--cors", default=None, metavar="ORIGIN",
+              help="Let web pages from ORIGIN (or '*') read answers (CORS is off by default).")
+@click.option("--workers", type=click.IntRange(min=1, max=64), default=4, show_default=True,
+              help="Worker processes that answer queries at once.")
+@click.option("--no-cache", is_flag=True,
+              help="Compute every answer afresh (by default the answers of a store that cannot change are kept).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, serve_timeout: float | None, max_rows: int, cors: str | None,
+          workers: int, no_cache: bool) -> None:
+    """A web explorer and read-only SPARQL 1.1 endpoint for the graph, until Ctrl-C.
+
+    \b
+    Pages: /  /search  /queries  /query/NAME  /id/NAME  /ontology  /graph  /sparql
+    API:   /sparql (SPARQL 1.1 Protocol)  /query/NAME?format=csv|tsv|json  /openapi.json
+
+    The graph is loaded once at start (the built-in graph and --data, in memory) and shared by the
+    worker processes; a query that passes the timeout is stopped by ending its worker.
+    """
+    from aihkg.web.serve import run_server
+
+    opts: Options = ctx.obj
+    if serve_timeout is None:
+        source = ctx.parent.get_parameter_source("timeout") if ctx.parent else None
+        serve_timeout = opts.timeout if source not in (None, click.core.ParameterSource.DEFAULT) \
+            else DEFAULT_SERVE_TIMEOUT
+    run_server(opts.kg(), host=host, port=port, timeout=serve_timeout, max_rows=max_rows, cors=cors,
+               workers=workers, allow_service=opts.allow_service, cache=not no_cache, echo=click.echo, note=note)
 
 
 # ---------------------------------------------------------------------- stores

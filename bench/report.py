@@ -91,9 +91,11 @@ def write_report(results: dict[str, Any], bench: Path) -> None:
     if not results:
         raise SystemExit("no results yet: run python bench/run.py first")
     target = bench / "results.md"
-    kept = ""  # the section bench/viz.py writes, between its markers, survives a rewrite
-    if target.exists() and "<!-- bench/viz.py: begin -->" in (old := target.read_text(encoding="utf-8")):
-        kept = "\n<!-- bench/viz.py: begin -->" + old.split("<!-- bench/viz.py: begin -->", 1)[1]
+    # Other benchmarks (bench/viz.py, bench/load.py, bench/diff.py ...) keep their own sections at the end
+    # of results.md, each between its own markers; a rewrite from results.json carries them all over.
+    kept = ""
+    if target.exists() and "\n<!-- bench/" in (old := target.read_text(encoding="utf-8")):
+        kept = "\n" + old[old.index("\n<!-- bench/") + 1:]
     target.write_text(markdown(results, bench) + kept, encoding="utf-8")
     plot(results, bench / "latency.png")
 

@@ -46,7 +46,7 @@ def test_import_aihkg_stays_light(tmp_path: Path) -> None:
 def test_every_module_lives_under_aihkg(tmp_path: Path) -> None:
     # From another folder, so the repository's own folders cannot be found by accident.
     modules = sorted("aihkg." + ".".join(p.relative_to(ROOT).with_suffix("").parts)
-                     for folder in ("graph", "queries", "ontology") for p in (ROOT / folder).glob("*.py")
+                     for folder in ("graph", "queries", "ontology", "web") for p in (ROOT / folder).glob("*.py")
                      if p.name != "__init__.py") + ["aihkg.cli"]
     code = ("import importlib, sys\n"
             f"for m in {modules!r}: importlib.import_module(m)\n"
@@ -83,6 +83,7 @@ def test_the_wheel_holds_only_the_aihkg_package(tmp_path: Path) -> None:
     assert {n.split("/")[0] for n in names} == {"aihkg", f"aihkg-{aihkg.__version__}.dist-info"}
     for needed in ("aihkg/py.typed", "aihkg/__main__.py", "aihkg/cli.py", "aihkg/ontology/aihkg.ttl",
                    "aihkg/queries/catalog/challenges_by_use_count.rq", "aihkg/graph/static/cytoscape.min.js",
-                   "aihkg/graph/data/core.ttl"):
+                   "aihkg/graph/data/core.ttl", "aihkg/web/templates/entity.html",
+                   "aihkg/web/static/editor.bundle.js"):
         assert needed in names, needed
     assert not [n for n in names if n.startswith(("aihkg/tests/", "aihkg/bench/", "aihkg/.ci"))]

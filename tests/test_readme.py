@@ -49,8 +49,9 @@ def documented_commands() -> list[str]:
     return [c for c, _ in documented_examples() if c.startswith("aihkg ")]
 
 
-# Commands that need something the test machine does not have on hand (a server, your own files).
-NEEDS_SETUP = ("--store", "load", "push", "mine.ttl", ">", "AIHKG_STORE")
+# Commands that need something the test machine does not have on hand (a server, your own files),
+# or that run until stopped (serve: tests/test_serve.py runs it as a real process).
+NEEDS_SETUP = ("--store", "load", "push", "mine.ttl", ">", "AIHKG_STORE", "serve")
 
 
 @pytest.mark.parametrize("command", [c for c in documented_commands() if not any(s in c for s in NEEDS_SETUP)])
@@ -65,7 +66,7 @@ def test_documented_command_runs(command: str, tmp_path: Path) -> None:
 def test_at_least_one_example_per_command() -> None:
     used = {c.split()[1] if not c.split()[1].startswith("-") else c.split()[3] for c in documented_commands()}
     for command in ("queries", "query", "sparql", "describe", "search", "export", "validate", "viz", "path",
-                    "rank", "gaps", "communities", "load", "push"):
+                    "rank", "gaps", "communities", "load", "push", "serve"):
         assert command in used, command
 
 
