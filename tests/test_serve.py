@@ -753,3 +753,14 @@ def test_aihkg_itself_can_use_the_endpoint_as_its_store() -> None:
     finally:
         code, err = server.stop()
     assert code == 0, err
+
+
+def test_an_entity_page_shows_its_dated_history(client) -> None:
+    # NHS Digital: founded 2013-04, merger announced 2021-11-22, merged into NHS England 2023-02-01 (FACTS L03, L10).
+    page = client.get("/id/NHSDigital", headers={"Accept": "text/html"}, follow_redirects=True)
+    assert page.status_code == 200
+    history = page.text.split('id="history"', 1)[1].split("</section>", 1)[0]
+    assert "2013-04" in history and "2021-11-22" in history and "2023-02-01" in history
+    assert "closure announced" in history and "merged" in history
+    assert "<th scope=\"col\">entity</th>" not in history  # the page's own entity goes without saying
+    assert 'href="/source/' in history  # each change links to the source that states it

@@ -1,8 +1,9 @@
-"""An entity's dated history for its page, from `KnowledgeGraph.timeline` once that exists.
+"""An entity's dated history for its page, from `KnowledgeGraph.timeline` (queries/time.py).
 
-The time feature (issue 12) adds ``kg.timeline(name)``, returning rows like ``kg.rows`` (dicts of
-plain Python values: a date, the change, a label, a source ...). Until it lands, and on any graph or
-store where it fails, the page simply has no history section: `history` returns [].
+``kg.timeline(name)`` gives rows like ``kg.rows`` (dicts of plain values: date, entity, label, change,
+detail, source, otherSources). On the entity's own page the entity and its label go without saying,
+a date not known says so, and a count of further sources is shown only when there are any. On a
+graph or store where the timeline fails, the page has no history section: `history` returns [].
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 from aihkg.graph.errors import AihkgError
 
 # Columns shown first when a row has them, in this order; any others follow as they come.
-PREFERRED = ("date", "change", "label", "event", "eventLabel", "what", "source", "sourceLabel")
+PREFERRED = ("date", "change", "detail", "source", "other sources")
+_OWN = ("entity", "label")  # the page's own entity: said by the page itself
 
 
 def history(kg: Any, iri: str) -> list[dict[str, Any]]:
@@ -34,7 +36,12 @@ def history(kg: Any, iri: str) -> list[dict[str, Any]]:
     rows = []
     for item in raw or []:
         row = item if isinstance(item, dict) else getattr(item, "__dict__", {})
-        rows.append({key: _plain(value) for key, value in row.items()})
+        shown = {key: _plain(value) for key, value in row.items() if key not in _OWN and key != "otherSources"}
+        if shown.get("date") is None:
+            shown["date"] = "not known"
+        if row.get("otherSources"):
+            shown["other sources"] = row["otherSources"]
+        rows.append(shown)
     return rows
 
 
