@@ -655,6 +655,41 @@ def cache_clear() -> None:
     click.echo(f"removed {clear()} file(s)")
 
 
+# ---------------------------------------------------------------------- diff
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "patch"]), default="text",
+              show_default=True, help="text and md for people; json per entity; patch is RDF Patch (OLD -> NEW).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the graphs differ (as `git diff --exit-code`).")
+@click.pass_obj
+def diff_cmd(opts: Options, old: str, new: str, fmt: str, output: str | None, exit_code: bool) -> None:
+    """What changed from OLD to NEW, grouped by entity: added, removed and changed entities.
+
+    OLD and NEW are RDF files (any format aihkg reads), or '-' for the graph of the current store
+    (the built-in graph, with --data files, or the content of --store). Blank nodes are compared
+    after canonicalisation, so files that differ only in blank-node labels are the same graph.
+    """
+    import time
+
+    from aihkg.graph import deadline
+    from aihkg.graph.diff import diff
+
+    started = time.monotonic()
+    deadline.start(opts.timeout, "the diff")
+    kg = opts.kg() if "-" in (old, new) else None
+    # The library bounds canonicalisation by what is left of --timeout, so that its own message
+    # (which structure, how large) comes before the process-wide stop.
+    left = max(opts.timeout - (time.monotonic() - started), 0.1) if opts.timeout else 0
+    result = diff(old, new, data_format=opts.data_format, allow_remote=opts.allow_remote, timeout=left, kg=kg)
+    emit(result.render(fmt), output)
+    if exit_code and result:
+        sys.exit(1)
+
+
 # ---------------------------------------------------------------------- entry point
 
 
