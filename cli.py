@@ -671,20 +671,14 @@ def diff_cmd(opts: Options, old: str, new: str, fmt: str, output: str | None, ex
 
     OLD and NEW are RDF files (any format aihkg reads), or '-' for the graph of the current store
     (the built-in graph, with --data files, or the content of --store). Blank nodes are compared
-    after canonicalisation, so files that differ only in blank-node labels are the same graph.
+    after canonicalisation, so files that differ only in blank-node labels are the same graph;
+    --timeout bounds that canonicalisation (reading takes time in proportion to the files).
     """
-    import time
-
-    from aihkg.graph import deadline
     from aihkg.graph.diff import diff
 
-    started = time.monotonic()
-    deadline.start(opts.timeout, "the diff")
     kg = opts.kg() if "-" in (old, new) else None
-    # The library bounds canonicalisation by what is left of --timeout, so that its own message
-    # (which structure, how large) comes before the process-wide stop.
-    left = max(opts.timeout - (time.monotonic() - started), 0.1) if opts.timeout else 0
-    result = diff(old, new, data_format=opts.data_format, allow_remote=opts.allow_remote, timeout=left, kg=kg)
+    result = diff(old, new, data_format=opts.data_format, allow_remote=opts.allow_remote, timeout=opts.timeout,
+                  kg=kg)
     emit(result.render(fmt), output)
     if exit_code and result:
         sys.exit(1)

@@ -90,7 +90,14 @@ def ratio_text(slow: float | None, fast: float | None, cap: float) -> tuple[str,
 def write_report(results: dict[str, Any], bench: Path) -> None:
     if not results:
         raise SystemExit("no results yet: run python bench/run.py first")
-    (bench / "results.md").write_text(markdown(results, bench), encoding="utf-8")
+    target = bench / "results.md"
+    text = markdown(results, bench)
+    # Sections other benchmarks write between their own markers (bench/diff.py) are kept.
+    old = target.read_text(encoding="utf-8") if target.exists() else ""
+    start, end = "<!-- bench/diff.py: start -->", "<!-- bench/diff.py: end -->"
+    if start in old and end in old:
+        text += "\n" + start + old.split(start, 1)[1].split(end, 1)[0] + end + "\n"
+    target.write_text(text, encoding="utf-8")
     plot(results, bench / "latency.png")
 
 

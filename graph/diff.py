@@ -53,7 +53,6 @@ RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
 OWL = PREFIXES["owl"]
 SKOS = PREFIXES["skos"]
-XSD_STRING = PREFIXES["xsd"] + "string"
 RDF_FIRST, RDF_REST, RDF_NIL = RDF + "first", RDF + "rest", RDF + "nil"
 # A blank node these properties hang off is about their (named) value: a reified statement, an
 # OWL axiom annotation, an OWL negative property assertion.
@@ -447,10 +446,6 @@ def _parse_lines(lines: Iterable[bytes]) -> list[Any]:
             for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)] if data else []
 
 
-def _has_blank(t: Any) -> bool:
-    return type(t.subject).__name__ == "BlankNode" or type(t.object).__name__ == "BlankNode"
-
-
 # --------------------------------------------------------------------------- blank-node structures
 
 
@@ -554,34 +549,42 @@ def _canonical_in_process(triples: Sequence[Any]) -> list[bytes]:
     return sorted(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines())
 
 
-class TooSymmetric(DataProblem):
-    """A blank-node structure that RDFC-1.0 could not canonicalise within the time allowed."""
+class CanonicalisationTimeout(DataProblem):
+    """Blank-node structures that could not be canonicalised within the time allowed."""
 
-    def __init__(self, structure: Sequence[Any], seconds: float) -> None:
-        super().__init__(f"a blank-node structure was not canonicalised within {seconds:.1f} s")
-        self.structure = structure
+    def __init__(self, structure: Sequence[Any], seconds: float, *, isolated: bool, done: int = 0) -> None:
+        super().__init__(f"blank nodes not canonicalised within {seconds:.1f} s")
+        self.structure = structure  # the one being canonicalised when time ran out
         self.seconds = seconds
+        self.isolated = isolated  # True: a structure alone used it all up, in the child process
+        self.done = done
 
 
-def canonical_structures(structures: Sequence[Sequence[Any]], *, seconds: float | None) -> list[list[bytes]]:
+def canonical_structures(structures: Sequence[Sequence[Any]], *, deadline: float | None) -> list[list[bytes]]:
     """The RDFC-1.0 canonical N-Triples lines (sorted) of each structure, canonicalised on its own.
 
     The one place this module canonicalises. Structures that might take exponential time (see
-    `_needs_isolation`) go to one child process that is stopped after `seconds` (None: no
-    limit); then TooSymmetric names the first structure it had not finished.
+    `_needs_isolation`) go to one child process, stopped at `deadline` (a time.monotonic() value;
+    None: no limit); the others are canonicalised here, and time is checked between them. When
+    it runs out, CanonicalisationTimeout names the structure being worked on.
     """
+    started = time.monotonic()
     out: list[list[bytes] | None] = [None] * len(structures)
     risky: list[int] = []
     for i, triples in enumerate(structures):
+        if deadline is not None and time.monotonic() > deadline:
+            raise CanonicalisationTimeout(triples, deadline - started, isolated=False, done=i)
         if _needs_isolation(triples, _blank_nodes(triples)):
             risky.append(i)
         else:
             out[i] = _canonical_in_process(triples)
     if risky:
+        seconds = None if deadline is None else max(deadline - time.monotonic(), 0.1)
         try:
             forms = _canonical_in_child([structures[i] for i in risky], seconds)
-        except TooSymmetric as exc:
-            raise TooSymmetric(structures[risky[exc.structure[0]]], exc.seconds) from None
+        except CanonicalisationTimeout as exc:
+            raise CanonicalisationTimeout(structures[risky[exc.done]], deadline - started if deadline else 0.0,
+                                          isolated=True) from None
         for i, lines in zip(risky, forms, strict=True):
             out[i] = lines
     return out  # type: ignore[return-value]
@@ -598,7 +601,7 @@ def _canonical_in_child(structures: Sequence[Sequence[Any]], seconds: float | No
     except subprocess.TimeoutExpired:
         proc.kill()
         out, _ = proc.communicate()
-        raise TooSymmetric([out.count(b"\n")], seconds or 0.0) from None  # the index of the unfinished one
+        raise CanonicalisationTimeout((), seconds or 0.0, isolated=True, done=out.count(b"\n")) from None
     if proc.returncode != 0:
         tail = err.decode("utf-8", "replace").strip().splitlines()
         raise DataProblem(f"canonicalising blank nodes failed ({tail[-1] if tail else f'exit {proc.returncode}'})")
@@ -820,29 +823,33 @@ def diff(old: Source, new: Source, *, data_format: str | None = None, allow_remo
     Each of `old` and `new` is an RDF file (any format aihkg reads, by extension or
     `data_format`), ``"-"`` for the graph of `kg` (default: the built-in graph on the memory
     store), a KnowledgeGraph or Store (its whole graph), or an iterable of pyoxigraph triples or
-    quads. `timeout` bounds the canonicalisation of blank-node structures (None or 0: no limit).
+    quads. `timeout` bounds the only part whose time does not grow in proportion to the input,
+    canonicalising blank-node structures (None or 0: no limit); reading is linear in the input.
     """
-    started = time.monotonic()
-    limit = timeout if timeout and timeout > 0 else None
     same = old is new or (isinstance(old, str) and old == new == "-")
     a = _read(old, data_format=data_format, allow_remote=allow_remote, kg=kg)
     b = a if same else _read(new, data_format=data_format, allow_remote=allow_remote, kg=kg)
     if not isinstance(old, (str, os.PathLike)) or not isinstance(new, (str, os.PathLike)):
         a.name, b.name = ("old" if a.name == "(triples)" else a.name), ("new" if b.name == "(triples)" else b.name)
-    return compare(a, b, deadline=None if limit is None else started + limit)
+    return compare(a, b, timeout=timeout)
 
 
-def _canonical(side: _Side, structs: list[list[Any]], deadline: float | None) -> list[_Structure]:
-    seconds = None if deadline is None else max(0.1, deadline - time.monotonic() - 0.5)
+def _canonical(side: _Side, structs: list[list[Any]], deadline: float | None, budget: float) -> list[_Structure]:
+    """Canonicalise a graph's structures by `deadline`, `budget` seconds after the comparison began."""
     try:
-        forms = canonical_structures(structs, seconds=seconds)
-    except TooSymmetric as exc:
+        forms = canonical_structures(structs, deadline=deadline)
+    except CanonicalisationTimeout as exc:
         entity = _Writer(list(exc.structure)).anchor()[0]
         where = "" if entity.startswith("_:") else f" under {compact(entity)}"
+        size = f"{_count(len(_blank_nodes(exc.structure)), 'blank node')}, {_count(len(exc.structure), 'statement')}"
+        if exc.isolated:
+            raise DataProblem(
+                f"{side.name}: a blank-node structure{where} ({size}) is too symmetric to canonicalise within "
+                f"{budget:g} s (RDFC-1.0 is exponential on such graphs); refusing it (--timeout sets the "
+                "limit)") from None
         raise DataProblem(
-            f"{side.name}: a blank-node structure{where} ({len(_blank_nodes(exc.structure)):,} blank nodes, "
-            f"{len(exc.structure):,} statements) is too symmetric to canonicalise within {exc.seconds:.1f} s "
-            "(RDFC-1.0 is exponential on such graphs); refusing it (--timeout sets the limit)") from None
+            f"{side.name}: {exc.done:,} of its {len(structs):,} blank-node structures were canonicalised within "
+            f"{budget:g} s, then time ran out (at the one{where}, {size}); --timeout sets the limit") from None
     return [_Structure(form, len(_blank_nodes(s))) for form, s in zip(forms, structs, strict=True)]
 
 
@@ -850,22 +857,24 @@ def _owner_text(entity: str, labels: dict[str, str]) -> str:
     return "an anonymous structure" if entity.startswith("_:") else labels.get(entity) or compact(entity)
 
 
-def compare(a: _Side, b: _Side, *, deadline: float | None) -> GraphDiff:
+def compare(a: _Side, b: _Side, *, timeout: float | None = 60.0) -> GraphDiff:
     """Compare two graphs read by `_read`: statements without blank nodes by set difference,
-    blank-node structures by canonical form."""
+    blank-node structures by canonical form, canonicalised within `timeout` seconds in all."""
     import pyoxigraph as ox
 
     if a is b:
         return GraphDiff(a.name, b.name, a.size, b.size, [], [], [])
     ground_removed = sorted(a.ground - b.ground)
     ground_added = sorted(b.ground - a.ground)
+    deadline = time.monotonic() + timeout if timeout and timeout > 0 else None
     # Blank-node labels are local to each graph: statements with blank nodes are compared only
     # as whole structures, by canonical form.
     old_by: dict[str, list[_Structure]] = defaultdict(list)
     new_by: dict[str, list[_Structure]] = defaultdict(list)
-    for s in _canonical(a, _structures(a.blank), deadline):
+    budget = timeout or 0.0
+    for s in _canonical(a, _structures(a.blank), deadline, budget):
         old_by[s.digest].append(s)
-    for s in _canonical(b, _structures(b.blank), deadline):
+    for s in _canonical(b, _structures(b.blank), deadline, budget):
         new_by[s.digest].append(s)
 
     changes: dict[str, dict[str, list[Statement]]] = defaultdict(lambda: {"added": [], "removed": []})
@@ -938,28 +947,29 @@ def compare(a: _Side, b: _Side, *, deadline: float | None) -> GraphDiff:
 # --------------------------------------------------------------------------- applying a patch
 
 
-def label_structures(source: Source, **kwargs: Any) -> list[Any]:
+def label_structures(source: Source, *, data_format: str | None = None, allow_remote: bool = False,
+                     timeout: float | None = 60.0, kg: KnowledgeGraph | None = None) -> list[Any]:
     """The graph of `source` as pyoxigraph triples, its blank nodes named as `aihkg diff` names
     them (see :func:`structure_labels`): the graph an RDF Patch from `aihkg diff` applies to."""
-    side = _read(source, data_format=kwargs.get("data_format"), allow_remote=kwargs.get("allow_remote", False),
-                 kg=kwargs.get("kg"))
-    ground = _parse_lines(side.ground)
-    structs = _structures(side.blank)
-    forms = canonical_structures(structs, seconds=kwargs.get("timeout"))
+    side = _read(source, data_format=data_format, allow_remote=allow_remote, kg=kg)
+    deadline = time.monotonic() + timeout if timeout and timeout > 0 else None
     copies: dict[str, int] = defaultdict(int)
-    out = list(ground)
-    for form, triples_ in zip(forms, structs, strict=True):
-        struct = _Structure(form, len(_blank_nodes(triples_)))
+    out = _parse_lines(side.ground)
+    for struct in _canonical(side, _structures(side.blank), deadline, timeout or 0.0):
         out.extend(structure_labels(struct.canonical, struct.digest, copies[struct.digest]))
         copies[struct.digest] += 1
     return out
 
 
-def apply_patch(source: Source, patch: str, **kwargs: Any) -> list[Any]:
-    """`source`'s triples with an RDF Patch (as `aihkg diff --format patch` writes it) applied."""
+def apply_patch(source: Source, patch: str, **options: Any) -> list[Any]:
+    """`source`'s triples with an RDF Patch (as `aihkg diff --format patch` writes it) applied.
+
+    `options` are those of :func:`label_structures`. D rows name blank nodes as
+    :func:`structure_labels` does, so the patch applies to OLD however its file labels them.
+    """
     import pyoxigraph as ox
 
-    graph = {t: None for t in label_structures(source, **kwargs)}
+    graph = {t: None for t in label_structures(source, **options)}
     for number, row in enumerate(patch.splitlines(), 1):
         op, _, rest = row.strip().partition(" ")
         if op in ("", "H", "TX", "TC", "PA", "PD") or op.startswith("#"):
@@ -976,12 +986,3 @@ def apply_patch(source: Source, patch: str, **kwargs: Any) -> list[Any]:
         else:
             graph[triple] = None
     return list(graph)
-
-
-def iter_changes(d: GraphDiff) -> Iterator[tuple[EntityChange, str, Statement]]:
-    """Every (entity, "added"/"removed", statement) of a diff, in report order."""
-    for e in d.entities:
-        for s in e.removed:
-            yield e, "removed", s
-        for s in e.added:
-            yield e, "added", s

@@ -292,11 +292,22 @@ def test_symmetric_structures_are_compared_in_a_child_process(tmp_path: Path) ->
 def test_a_structure_too_symmetric_to_canonicalise_is_refused_in_bounded_time(tmp_path: Path) -> None:
     a, b = ring(tmp_path / "a.nt", 2000, "x"), ring(tmp_path / "b.nt", 2000, "y")
     with pytest.raises(DataProblem, match=r"a\.nt: a blank-node structure \(2,000 blank nodes, 2,000 statements\) "
-                                          r"is too symmetric to canonicalise within"):
+                                          r"is too symmetric to canonicalise within 1\.5 s"):
         diff(a, b, timeout=1.5)
     run = aihkg("--timeout", "3", "diff", str(a), str(b))
     assert run.code == 1 and run.out == ""
     assert run.err.startswith("aihkg: error: ") and "too symmetric" in run.err and run.err.count("\n") == 1
+
+
+def test_many_structures_share_one_time_budget(tmp_path: Path) -> None:
+    body = "".join(f'<{EX}x{i}> <{EX}note> [ <{EX}text> "{i}" ] .\n' for i in range(2000))
+    (tmp_path / "a.ttl").write_text(body)
+    (tmp_path / "b.ttl").write_text(body)
+    assert not diff(tmp_path / "a.ttl", tmp_path / "b.ttl")
+    expected = (r"a\.ttl: 0 of its 2,000 blank-node structures were canonicalised within 1e-09 s, then time ran out "
+                r"\(at the one under <https://example\.org/diff/x\d+>, 1 blank node, 2 statements\); --timeout sets")
+    with pytest.raises(DataProblem, match=expected):
+        diff(tmp_path / "a.ttl", tmp_path / "b.ttl", timeout=1e-9)
 
 
 # --------------------------------------------------------------------------- the command
