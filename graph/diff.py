@@ -202,11 +202,11 @@ class GraphDiff:
     # ------------------------------------------------------------------ for people
 
     def _name(self, iri: str) -> str:
-        return self.labels.get(iri) or VOCABULARY_LABELS.get(iri) or compact(iri)
+        return _plain(self.labels.get(iri) or VOCABULARY_LABELS.get(iri) or compact(iri))
 
     def _iri_text(self, iri: str) -> str:
         label = self.labels.get(iri)
-        return f"{label}  ({compact(iri)})" if label else compact(iri)
+        return f"{_plain(label)}  ({compact(iri)})" if label else compact(iri)
 
     def _value_text(self, value: Value) -> str:
         if isinstance(value, RdfList):
@@ -247,9 +247,9 @@ class GraphDiff:
         return "\n".join(lines) + "\n"
 
     def _entity_text(self, e: EntityChange) -> str:
-        if e.entity.startswith("_:"):
-            return e.label
-        return f"{e.label}  ({compact(e.entity)})" if e.label != compact(e.entity) else e.label
+        if e.entity.startswith("_:") or e.label == compact(e.entity):
+            return _plain(e.label)
+        return f"{_plain(e.label)}  ({compact(e.entity)})"
 
     def markdown(self) -> str:
         s = self.summary
@@ -322,8 +322,15 @@ def _literal_text(nt: str) -> str:
     return nt
 
 
+def _plain(text: str) -> str:
+    """A label from the data on one line, with any other control character shown as an escape
+    (so a label cannot break a report's lines or send terminal escape sequences)."""
+    text = " ".join(text.split())
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _md_escape(text: str) -> str:
-    return "".join("\\" + c if c in "\\`*_[]<>#|!" else c for c in " ".join(text.split()))
+    return "".join("\\" + c if c in "\\`*_[]<>#|!" else c for c in _plain(text))
 
 
 def _md_code(text: str) -> str:

@@ -239,6 +239,16 @@ def test_markdown_escapes_what_the_data_says(tmp_path: Path) -> None:
     assert '- [label](<http://www.w3.org/2000/01/rdf-schema#label>) ``"[click](javascript:alert(1)) `code` ' in md
 
 
+def test_text_keeps_labels_from_the_data_on_one_line(tmp_path: Path) -> None:
+    old = tmp_path / "a.nt"
+    new = tmp_path / "b.nt"
+    old.write_text(f'<{EX}x> <{RDFS}label> "x"@en .\n')
+    new.write_text(f'<{EX}x> <{RDFS}label> "two\\nlines \\u001b[31mred"@en .\n')
+    text = diff(old, new).text()
+    assert "changed: two lines \\x1b[31mred  (<https://example.org/diff/x>)" in text
+    assert "\x1b" not in text and len(text.splitlines()) == 7
+
+
 def test_the_patch_applied_to_old_gives_new() -> None:
     patch = diff(OLD, NEW).patch()
     rows = patch.splitlines()
