@@ -307,21 +307,36 @@ def write_section(results: dict[str, Any]) -> None:
 
 
 def machine() -> dict[str, Any]:
-    import pyoxigraph
-    import rdflib
+    from importlib.metadata import version
 
     return {"date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "loadavg": [round(x, 2) for x in os.getloadavg()],
             "git_head": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                        text=True).stdout.strip(),
             "platform": platform.platform(), "python": platform.python_version(),
-            "pyoxigraph": pyoxigraph.__version__, "rdflib": rdflib.__version__}
+            "pyoxigraph": version("pyoxigraph"), "rdflib": version("rdflib")}
+
+
+def inputs_child(target: int, label: str) -> None:
+    """Write the scaled graph and the three pairs for one size; print where they are (JSON)."""
+    from scale import copies_for, split_builtin, write_scaled
+
+    from aihkg.graph import builtin
+    from aihkg.graph.build import builtin_nquads
+
+    split = split_builtin(builtin_nquads())
+    files = write_scaled(WORK, label, copies_for(target, split), split, builtin.content_hash())
+    pairs = make_inputs(files.full, label)
+    print(json.dumps({name: [str(old), str(new), facts] for name, (old, new, facts) in pairs.items()}))
 
 
 def main(argv: list[str] | None = None) -> None:
     args_in = list(sys.argv[1:] if argv is None else argv)
     if args_in[:1] == ["--child"]:
         child(*args_in[1:4])
+        return
+    if args_in[:1] == ["--inputs"]:
+        inputs_child(int(args_in[1]), args_in[2])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1e4,1e5,1e6")
@@ -337,21 +352,20 @@ def main(argv: list[str] | None = None) -> None:
         write_section(json.loads(path.read_text()))
         return
 
-    from scale import copies_for, split_builtin, write_scaled
-
-    from aihkg.graph import builtin
-    from aihkg.graph.build import builtin_nquads
-
+    # This process only starts others and keeps their answers: on Linux a child's ru_maxrss
+    # starts from the memory of the process it was forked from, so this one stays small (no
+    # RDF library imported, no graph held).
     results: dict[str, Any] = {"machine": machine(), "settings": {
         "sizes": args.sizes, "repeat": args.repeat, "rdflib_sizes": args.rdflib_sizes, "cap": args.cap},
         "sizes": {}}
-    split = split_builtin(builtin_nquads())
     rdflib_sizes = {int(float(x)) for x in args.rdflib_sizes.split(",") if x.strip()}
     for target in [int(float(x)) for x in args.sizes.split(",") if x.strip()]:
         exp = len(str(target)) - 1
         label = f"1e{exp}" if target == 10**exp else str(target)
-        files = write_scaled(WORK, label, copies_for(target, split), split, builtin.content_hash())
-        pairs = make_inputs(files.full, label)
+        made = subprocess.run([PY, str(Path(__file__)), "--inputs", str(target), label], capture_output=True,
+                              text=True, cwd=ROOT, check=True)
+        pairs = {name: (Path(old), Path(new), facts)
+                 for name, (old, new, facts) in json.loads(made.stdout.strip().splitlines()[-1]).items()}
         entry: dict[str, Any] = {"facts": {k: v[2] for k, v in pairs.items()}, "pairs": {}}
         results["sizes"][label] = entry
         for name, (old, new, _facts) in pairs.items():
