@@ -259,11 +259,16 @@ def ratio(slow: dict[str, Any] | None, fast: dict[str, Any] | None) -> str:
 
 def section(results: dict[str, Any]) -> str:
     m = results["machine"]
+    dates = sorted({(e.get("date", m["date"])[:16], e.get("git_head", m["git_head"]))
+                    for e in results["sizes"].values()})
     out = [START, "## `aihkg diff` (bench/diff.py)", "",
            f"Run of {m['date']} by `python bench/diff.py --sizes {results['settings']['sizes']} --repeat "
            f"{results['settings']['repeat']} --rdflib-sizes {results['settings']['rdflib_sizes']}` "
            f"(commit {m['git_head']}; pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, Python {m['python']}; "
-           f"load average {m['loadavg']} at the start, on this 2-core machine shared with other work).", "",
+           f"load average {m['loadavg']} at the start, on this 2-core machine shared with other work"
+           + ("; rows measured " + ", ".join(f"{d} (commit {g})" for d, g in dates) if len(dates) > 1 else "")
+           + "). Wall-clock times on a shared machine vary with its load (last column: 1-minute load "
+           "average after each pair; 2 would be both cores busy).", "",
            "Median of the runs (peak memory the largest), each in its own process, from two N-Triples files to the "
            "JSON report. `same`: the graph against itself in another order with other blank-node labels; "
            "`edited`: 1 triple in 1,000 removed (labels revised) and one new entity per 1,000 triples; `reified`: "
@@ -273,8 +278,8 @@ def section(results: dict[str, Any]) -> str:
            "statement of `same` and `reified` as changed); `rdflib graph_diff` is rdflib's "
            "`compare.graph_diff(to_isomorphic(a), to_isomorphic(b))` after parsing.", "",
            "| size | pair | triples (old) | aihkg diff | of which reading both | answer | set difference | "
-           "aihkg ÷ set difference | rdflib graph_diff | rdflib ÷ aihkg |",
-           "|---|---|---:|---:|---:|---|---:|---:|---:|---:|"]
+           "aihkg ÷ set difference | rdflib graph_diff | rdflib ÷ aihkg | load avg after |",
+           "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for label, entry in results["sizes"].items():
         for name, rec in entry["pairs"].items():
             a, s, r = rec.get("aihkg"), rec.get("setdiff"), rec.get("rdflib")
@@ -285,7 +290,7 @@ def section(results: dict[str, Any]) -> str:
             reading = fmt_s(a["read_s"]) if a and "read_s" in a else "–"
             sd = cell(s) + (f" (+{s['added']:,} / -{s['removed']:,})" if s and "added" in s else "")
             out.append(f"| {label} | `{name}` | {rec['triples']:,} | {cell(a)} | {reading} | {answer} | {sd} | "
-                       f"{ratio(a, s)} | {cell(r)} | {ratio(r, a)} |")
+                       f"{ratio(a, s)} | {cell(r)} | {ratio(r, a)} | {rec.get('loadavg_after', '–')} |")
     last = list(results["sizes"])[-1]
     facts = results["sizes"][last]["facts"]
     out += ["", f"What was changed, at {last}: `edited` "
@@ -358,6 +363,11 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {"machine": machine(), "settings": {
         "sizes": args.sizes, "repeat": args.repeat, "rdflib_sizes": args.rdflib_sizes, "cap": args.cap},
         "sizes": {}}
+    try:  # sizes not measured this time keep their rows from the last run (each says when)
+        for label, entry in json.loads(path.read_text()).get("sizes", {}).items():
+            results["sizes"][label] = entry
+    except (OSError, ValueError):
+        pass
     rdflib_sizes = {int(float(x)) for x in args.rdflib_sizes.split(",") if x.strip()}
     for target in [int(float(x)) for x in args.sizes.split(",") if x.strip()]:
         exp = len(str(target)) - 1
@@ -366,7 +376,8 @@ def main(argv: list[str] | None = None) -> None:
                               text=True, cwd=ROOT, check=True)
         pairs = {name: (Path(old), Path(new), facts)
                  for name, (old, new, facts) in json.loads(made.stdout.strip().splitlines()[-1]).items()}
-        entry: dict[str, Any] = {"facts": {k: v[2] for k, v in pairs.items()}, "pairs": {}}
+        entry: dict[str, Any] = {"facts": {k: v[2] for k, v in pairs.items()}, "pairs": {},
+                                 "date": results["machine"]["date"], "git_head": results["machine"]["git_head"]}
         results["sizes"][label] = entry
         for name, (old, new, _facts) in pairs.items():
             triples = sum(1 for _ in old.open("rb"))
@@ -378,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
             if target in rdflib_sizes:
                 log(f"{label} {name}: rdflib graph_diff ...")
                 rec["rdflib"] = repeated("rdflib", old, new, 1 if target >= 10**5 else args.repeat, args.cap)
+            rec["loadavg_after"] = round(os.getloadavg()[0], 2)
             entry["pairs"][name] = rec
             log(f"  {cell(rec['aihkg'])} | set difference {cell(rec['setdiff'])} | rdflib {cell(rec.get('rdflib'))}")
             path.write_text(json.dumps(results, indent=1))
