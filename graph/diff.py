@@ -351,7 +351,7 @@ class _Side:
 
     name: str
     ground: set[bytes] = field(default_factory=set)  # statements without blank nodes, as N-Triples lines
-    blank: list[Any] = field(default_factory=list)  # distinct statements with a blank node (pyoxigraph Triples)
+    blank: list[Any] = field(default_factory=list)  # distinct statements with a blank node (pyoxigraph terms)
     labels: list[Any] = field(default_factory=list)  # rdfs:label and skos:prefLabel statements about IRIs
     subjects: set[Any] = field(default_factory=set)  # every subject term
 
@@ -378,22 +378,23 @@ def _gather(name: str, items: Iterable[Any]) -> _Side:
     blank_node = ox.BlankNode
     label, pref = (ox.NamedNode(p) for p in LABEL_PROPERTIES)
     side = _Side(name)
-    blank: dict[Any, None] = {}
+    blank: dict[bytes, Any] = {}  # N-Triples line -> the statement (the line tells duplicates apart)
     subject_seen = side.subjects.add
     it = iter(items)
     with _collector_paused():
         while chunk := list(islice(it, CHUNK)):
-            side.ground.update(_ntriples(chunk).splitlines())
-            for q in chunk:
+            lines = _ntriples(chunk).splitlines()  # one line per statement, in order
+            side.ground.update(lines)
+            for q, line in zip(chunk, lines, strict=True):
                 s, o = q.subject, q.object
                 subject_seen(s)
                 if type(s) is blank_node or type(o) is blank_node:
-                    blank[ox.Triple(s, q.predicate, o)] = None
+                    blank[line] = q
                 elif q.predicate == label or q.predicate == pref:
                     side.labels.append(q)
     if blank:
-        side.blank = list(blank)
-        side.ground -= set(_ntriples(side.blank).splitlines())
+        side.blank = list(blank.values())
+        side.ground -= blank.keys()
     return side
 
 
