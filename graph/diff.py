@@ -563,12 +563,14 @@ def _canonical_in_process(triples: Sequence[Any]) -> list[bytes]:
 class CanonicalisationTimeout(DataProblem):
     """Blank-node structures that could not be canonicalised within the time allowed."""
 
-    def __init__(self, structure: Sequence[Any], seconds: float, *, isolated: bool, done: int = 0) -> None:
+    def __init__(self, structure: Sequence[Any], seconds: float, *, isolated: bool, done: int = 0,
+                 memory: bool = False) -> None:
         super().__init__(f"blank nodes not canonicalised within {seconds:.1f} s")
-        self.structure = structure  # the one being canonicalised when time ran out
+        self.structure = structure  # the one being canonicalised when time (or memory) ran out
         self.seconds = seconds
         self.isolated = isolated  # True: a structure alone used it all up, in the child process
         self.done = done
+        self.memory = memory  # True: it ran out of memory (CHILD_MEMORY), not time
 
 
 def canonical_structures(structures: Sequence[Sequence[Any]], *, deadline: float | None) -> list[list[bytes]]:
@@ -613,18 +615,40 @@ def canonical_structures(structures: Sequence[Sequence[Any]], *, deadline: float
             forms = _canonical_in_child([structures[i] for i in risky], seconds)
         except CanonicalisationTimeout as exc:
             raise CanonicalisationTimeout(structures[risky[exc.done]], deadline - started if deadline else 0.0,
-                                          isolated=True) from None
+                                          isolated=True, memory=exc.memory) from None
         for i, lines in zip(risky, forms, strict=True):
             out[i] = lines
     return out  # type: ignore[return-value]
 
 
+# The child that canonicalises structures RDFC-1.0 may take exponential time or memory on: it
+# imports nothing of aihkg, runs isolated (-I) under an address-space limit, and writes one JSON
+# line per structure, so the parent knows how far it got if it has to stop it.
+CHILD_MEMORY = 1024**3
+_CHILD = """
+import json, resource, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+cap = int(sys.argv[1])
+cap = cap if soft == resource.RLIM_INFINITY else min(soft, cap)
+resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+import pyoxigraph as ox
+for text in json.loads(sys.stdin.buffer.read()):
+    dataset = ox.Dataset(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    lines = sorted(ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines())
+    sys.stdout.write(json.dumps(lines) + "\\n")
+    sys.stdout.flush()
+"""
+
+
 def _canonical_in_child(structures: Sequence[Sequence[Any]], seconds: float | None) -> list[list[bytes]]:
+    """What _canonical_in_process gives for each structure, from the child, within `seconds`."""
     payload = json.dumps([_ntriples(list(s)).decode("utf-8") for s in structures]).encode("utf-8")
-    code = "from aihkg.graph.diff import _canonical_worker; _canonical_worker()"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+    try:
+        proc = subprocess.Popen([sys.executable, "-I", "-c", _CHILD, str(CHILD_MEMORY)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise DataProblem(f"canonicalising blank nodes needs a child process, and none could start ({exc})") from None
     try:
         out, err = proc.communicate(payload, timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -632,21 +656,12 @@ def _canonical_in_child(structures: Sequence[Sequence[Any]], seconds: float | No
         out, _ = proc.communicate()
         raise CanonicalisationTimeout((), seconds or 0.0, isolated=True, done=out.count(b"\n")) from None
     if proc.returncode != 0:
+        if b"memory allocation" in err or b"MemoryError" in err:
+            raise CanonicalisationTimeout((), seconds or 0.0, isolated=True, done=out.count(b"\n"),
+                                          memory=True) from None
         tail = err.decode("utf-8", "replace").strip().splitlines()
         raise DataProblem(f"canonicalising blank nodes failed ({tail[-1] if tail else f'exit {proc.returncode}'})")
     return [[line.encode("utf-8") for line in json.loads(row)] for row in out.splitlines()]
-
-
-def _canonical_worker() -> None:
-    """Child process: canonicalise each structure read from stdin, one JSON line per structure."""
-    import pyoxigraph as ox
-
-    for text in json.loads(sys.stdin.buffer.read()):
-        triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-        lines = _canonical_in_process(triples)
-        sys.stdout.write(json.dumps([line.decode("utf-8") for line in lines]) + "\n")
-        sys.stdout.flush()
 
 
 def structure_labels(canonical: list[bytes], digest: str, copy: int) -> list[Any]:
@@ -871,6 +886,10 @@ def _canonical(side: _Side, structs: list[list[Any]], deadline: float | None, bu
         entity = _Writer(list(exc.structure)).anchor()[0]
         where = "" if entity.startswith("_:") else f" under {compact(entity)}"
         size = f"{_count(len(_blank_nodes(exc.structure)), 'blank node')}, {_count(len(exc.structure), 'statement')}"
+        if exc.memory:
+            raise DataProblem(
+                f"{side.name}: a blank-node structure{where} ({size}) needed more than {CHILD_MEMORY // 1024**2:,} MiB "
+                "to canonicalise (RDFC-1.0 is exponential on such graphs); refusing it") from None
         if exc.isolated:
             raise DataProblem(
                 f"{side.name}: a blank-node structure{where} ({size}) is too symmetric to canonicalise within "
@@ -879,6 +898,8 @@ def _canonical(side: _Side, structs: list[list[Any]], deadline: float | None, bu
         raise DataProblem(
             f"{side.name}: {exc.done:,} of its {len(structs):,} blank-node structures were canonicalised within "
             f"{budget:g} s, then time ran out (at the one{where}, {size}); --timeout sets the limit") from None
+    except DataProblem as exc:  # the child could not run at all
+        raise DataProblem(f"{side.name}: {exc}") from None
     return [_Structure(form) for form in forms]
 
 

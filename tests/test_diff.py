@@ -309,6 +309,18 @@ def test_a_structure_too_symmetric_to_canonicalise_is_refused_in_bounded_time(tm
     assert run.err.startswith("aihkg: error: ") and "too symmetric" in run.err and run.err.count("\n") == 1
 
 
+def test_a_child_that_cannot_canonicalise_ends_in_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from aihkg.graph import diff as module
+
+    a, b = ring(tmp_path / "a.nt", 30, "x"), ring(tmp_path / "b.nt", 30, "y")
+    monkeypatch.setattr(module, "CHILD_MEMORY", 8 * 1024**2)  # too little to even load pyoxigraph
+    with pytest.raises(DataProblem) as caught:
+        diff(a, b)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{a}: ")
+    assert "canonicalising blank nodes failed" in message or "needed more than 8 MiB" in message
+
+
 def test_many_structures_share_one_time_budget(tmp_path: Path) -> None:
     body = "".join(f'<{EX}x{i}> <{EX}note> [ <{EX}text> "{i}" ] .\n' for i in range(2000))
     (tmp_path / "a.ttl").write_text(body)
