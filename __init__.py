@@ -2,12 +2,13 @@
 
 Everything the CLI and the web explorer do is here, callable from a notebook::
 
-    from aihkg import KnowledgeGraph
+    from aihkg import KnowledgeGraph, diff
     kg = KnowledgeGraph()                          # built-in graph, in memory
     kg.rows("funding_by_funder", funder="DHSC")    # rows as dicts of Python values
     kg.dataframe("challenges_by_use_count")        # a pandas DataFrame, if pandas is installed
     kg.sparql("SELECT ...")                        # your own read-only SPARQL
     kg.rdflib_graph()                              # the whole graph as rdflib
+    diff("old.ttl", "new.ttl").rows()              # what changed between two versions, per entity
 
 Importing this package is cheap: each name below is imported from its module on first use, so
 `import aihkg` loads no RDF library, reasoner or plotting code.
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aihkg.graph import __version__
 
 if TYPE_CHECKING:
+    from aihkg.graph.diff import diff
     from aihkg.graph.errors import (
         AihkgError,
         DataProblem,
@@ -41,11 +43,12 @@ _EXPORTS: dict[str, str] = {
     "StoreProblem": "aihkg.graph.errors",
     "QueryTimeout": "aihkg.graph.errors",
     "IncompleteResult": "aihkg.graph.errors",
+    "diff": "aihkg.graph.diff",
 }
 
 __all__ = [
     "AihkgError", "DataProblem", "IncompleteResult", "KnowledgeGraph", "QueryTimeout", "Result", "StoreProblem",
-    "UsageProblem", "__version__",
+    "UsageProblem", "__version__", "diff",
 ]
 
 

@@ -80,7 +80,8 @@ def _is_number(text: Any) -> bool:
 # rightly take longer than the default is limited only when the user gives --timeout.
 _RUNS_UNTIL_STOPPED = {"serve"}
 _NO_DEFAULT_LIMIT = {"load", "push"}
-_PHASE = {"query": "the query", "sparql": "the query", "export": "the export", "validate": "validation"}
+_PHASE = {"query": "the query", "sparql": "the query", "export": "the export", "validate": "validation",
+          "diff": "the diff"}
 
 
 def _arm_deadline(ctx: click.Context, command: str | None, seconds: float) -> None:
@@ -868,6 +869,35 @@ def cache_clear() -> None:
     from aihkg.graph.cache import clear
 
     click.echo(f"removed {clear()} file(s)")
+
+
+# ---------------------------------------------------------------------- diff
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json", "patch"]), default="text",
+              show_default=True, help="text and md for people; json per entity; patch is RDF Patch (OLD -> NEW).")
+@click.option("-o", "--output", default=None, metavar="FILE", help="Write the report to FILE instead of stdout.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the graphs differ (as `git diff --exit-code`).")
+@click.pass_obj
+def diff_cmd(opts: Options, old: str, new: str, fmt: str, output: str | None, exit_code: bool) -> None:
+    """What changed from OLD to NEW, grouped by entity: added, removed and changed entities.
+
+    OLD and NEW are RDF files (any format aihkg reads), or '-' for the graph of the current store
+    (the built-in graph, with --data files, or the content of --store). Blank nodes are compared
+    after canonicalisation, so files that differ only in blank-node labels are the same graph.
+    --timeout bounds the whole command, as for every command (--timeout 0 for very large files).
+    """
+    from aihkg.graph.diff import diff
+
+    kg = opts.kg() if "-" in (old, new) else None
+    result = diff(old, new, data_format=opts.data_format, allow_remote=opts.allow_remote, timeout=opts.timeout,
+                  kg=kg)
+    emit(result.render(fmt), output)
+    if exit_code and result:
+        sys.exit(1)
 
 
 # ---------------------------------------------------------------------- entry point

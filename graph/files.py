@@ -93,6 +93,8 @@ def iter_rdf(location: str, *, format_override: str | None = None, allow_remote:
         if location.lower().startswith("file://"):
             location = location[7:]
         path = Path(location)
+        if path.is_dir():  # before the extension: a folder's name has none, and that is not the problem
+            raise DataProblem(f"{location}: is a folder, not an RDF file")
         fmt = resolve_format(location, format_override)
         name = location
         with open_regular(location, "an RDF file") as fh:

@@ -15,7 +15,7 @@ from conftest import ROOT
 
 PUBLIC_API = [
     "AihkgError", "DataProblem", "IncompleteResult", "KnowledgeGraph", "QueryTimeout", "Result", "StoreProblem",
-    "UsageProblem", "__version__",
+    "UsageProblem", "__version__", "diff",
 ]
 HEAVY = ("rdflib", "networkx", "matplotlib", "owlready2", "pyshacl", "owlrl", "scipy", "pyoxigraph")
 GENERIC = ("graph", "queries", "ontology", "cli")
@@ -27,6 +27,7 @@ def test_public_api_is_pinned() -> None:
     for name in PUBLIC_API:
         assert getattr(aihkg, name) is not None, name
     assert aihkg.KnowledgeGraph.__module__ == "aihkg.queries.api"
+    assert aihkg.diff.__module__ == "aihkg.graph.diff" and callable(aihkg.diff)
     assert issubclass(aihkg.UsageProblem, aihkg.AihkgError)
     with pytest.raises(AttributeError):
         aihkg.no_such_name  # noqa: B018
