@@ -372,8 +372,9 @@ class KnowledgeGraph:
 
     def validate(self, *files: str, reasoner: bool = True) -> Any:
         """Check this graph (its `data` plus any further `files`) as `aihkg validate` does: the SHACL
-        shapes by pySHACL and, with `reasoner`, OWL consistency by HermiT (needs Java). Returns an
-        aihkg.ontology.validate.Report: `.ok`, `.violations`, `.findings`, `.text()`, `.as_dict()`."""
+        shapes by pySHACL and, with `reasoner`, OWL consistency by HermiT (needs Java). It reads the
+        built-in graph and the files, not what a persistent or remote store holds (as `aihkg validate`).
+        Returns an aihkg.ontology.validate.Report: `.ok`, `.violations`, `.findings`, `.text()`, `.as_dict()`."""
         from aihkg.ontology.validate import validate_graph
 
         return validate_graph([*self.data, *files], data_format=self.data_format, allow_remote=self.allow_remote,
