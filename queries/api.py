@@ -183,13 +183,21 @@ class KnowledgeGraph:
         result = self.run(name, params)
         return [{k: to_python(v) for k, v in row.items()} for row in result.dicts()]
 
-    def dataframe(self, name: str, **params: Any) -> Any:
-        """A canned query's rows as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise UsageProblem("dataframe() needs pandas: pip install pandas") from None
-        result = self.run(name, params)
+    def dataframe(self, query: str | Result, **params: Any) -> Any:
+        """A pandas DataFrame, one column per SELECT variable, values as `rows` gives them (Decimal, date ...).
+
+        `query` is a canned query's name (parameters as keyword arguments) or the Result of a query
+        already run, such as `kg.sparql(...)`. Needs pandas: pip install 'aihkg[notebooks]'.
+        """
+        pd = _pandas("kg.dataframe()")
+        if isinstance(query, str):
+            result = self.run(query, params)
+        else:
+            if params:
+                raise UsageProblem("kg.dataframe() takes parameters only with a canned query's name")
+            result = query
+        if result.kind != "select":
+            raise UsageProblem(f"kg.dataframe() needs SELECT rows; this query gave a {result.kind} result")
         return pd.DataFrame([[to_python(t) for t in row] for row in result.rows], columns=result.variables)
 
     def resolve(self, ref: str, cls: str | None = None) -> str:
@@ -360,6 +368,29 @@ class KnowledgeGraph:
         rows = time.timeline(self.time_facts(), self.resolve(name))
         return _rows_or_frame(time.to_dicts(rows, time.TIMELINE_VARIABLES), time.TIMELINE_VARIABLES, frame)
 
+    # ------------------------------------------------------------------ validate / network
+
+    def validate(self, *files: str, reasoner: bool = True) -> Any:
+        """Check this graph (its `data` plus any further `files`) as `aihkg validate` does: the SHACL
+        shapes by pySHACL and, with `reasoner`, OWL consistency by HermiT (needs Java). It reads the
+        built-in graph and the files, not what a persistent or remote store holds (as `aihkg validate`).
+        Returns an aihkg.ontology.validate.Report: `.ok`, `.violations`, `.findings`, `.text()`, `.as_dict()`."""
+        from aihkg.ontology.validate import validate_graph
+
+        return validate_graph([*self.data, *files], data_format=self.data_format, allow_remote=self.allow_remote,
+                              reasoner=reasoner, include_data=self.include_data)
+
+    def network(self, *, focus: str | None = None, depth: int = 1, classes: Sequence[str] = (),
+                properties: Sequence[str] = (), include: Sequence[str] = ()) -> Any:
+        """The graph as a networkx MultiDiGraph, as `aihkg viz --view network` draws it: individuals
+        (attributes label, cls, top, colour) and their links (attributes label, property), with events,
+        statistics and sources folded away unless `include` names them. `focus` is any name
+        (label, acronym, CURIE or IRI); `depth` links around it are kept."""
+        from aihkg.graph.network import network_view
+
+        return network_view(self.store, classes=classes, properties=properties, include=include, depth=depth,
+                            focus=self.resolve(focus) if focus else None)
+
     # ------------------------------------------------------------------ whole graph
 
     def rdflib_dataset(self) -> Any:
@@ -383,14 +414,20 @@ class KnowledgeGraph:
         return union_graph(self.rdflib_dataset())
 
 
+def _pandas(what: str) -> Any:
+    """pandas, or an error that says how to get it (it is the `notebooks` extra, not a dependency)."""
+    try:
+        import pandas
+    except ImportError:
+        raise UsageProblem(f"{what} needs pandas, which is not installed: pip install 'aihkg[notebooks]' "
+                           "(or pip install pandas)") from None
+    return pandas
+
+
 def _rows_or_frame(rows: list[dict[str, Any]], columns: list[str], frame: bool) -> Any:
     if not frame:
         return rows
-    try:
-        import pandas as pd
-    except ImportError:
-        raise UsageProblem("frame=True needs pandas: pip install pandas") from None
-    return pd.DataFrame(rows, columns=columns)
+    return _pandas("frame=True").DataFrame(rows, columns=columns)
 
 
 def _shift_position(message: str, lines: int, chars: int) -> str:
