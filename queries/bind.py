@@ -7,10 +7,8 @@ validates IRIs and whose serialiser escapes literals) and only that serialisatio
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import DATA_NS, PREFIXES, compact, expand
@@ -90,9 +88,14 @@ def coerce(param: Param, raw: str) -> Any:
         if kind == "integer":
             return literal(str(int(text)), "integer")
         if kind == "decimal":
-            value = Decimal(text)
+            from decimal import Decimal, InvalidOperation  # only here: most queries take no decimal
+
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                raise ValueError from None
             if not value.is_finite():
-                raise InvalidOperation
+                raise ValueError
             # Written out in full, 1e999999999 is a billion digits: measure before writing.
             _sign, digits, exponent = value.as_tuple()
             length = max(len(digits), len(digits) + int(exponent), -int(exponent))
@@ -126,7 +129,7 @@ def coerce(param: Param, raw: str) -> Any:
                 return iri(ref)
             except UsageProblem:
                 raise ValueError from None
-    except (ValueError, InvalidOperation):
+    except ValueError:
         raise UsageProblem(f"parameter '{param.name}' expects {describe_type(param)}, got {_shown(raw)}") from None
     raise UsageProblem(f"parameter '{param.name}' has an unsupported type '{kind}'")
 
@@ -250,6 +253,8 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
         other = store.query(fill(_LOOKUP, q=[literal(wanted)])).rows
         if other:
             raise UsageProblem(f"'{raw}' names {compact(other[0][0].value)}, which is not {_class_phrase(cls)}")
+    import difflib
+
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
     hint = ""
     if close:
@@ -267,6 +272,8 @@ def bind(query: CannedQuery, given: dict[str, list[str]], store: "Store | None")
     unknown = [name for name in given if query.param(name) is None]
     if unknown:
         known = ", ".join(p.name for p in query.params) or "none"
+        import difflib
+
         close = difflib.get_close_matches(unknown[0], [p.name for p in query.params], n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise UsageProblem(f"query '{query.name}' has no parameter '{unknown[0]}'{hint}; its parameters: {known}")

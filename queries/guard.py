@@ -16,7 +16,8 @@ endings differently, and each difference was a way past the old guard. The check
    and never on a remote store.
 
 The verdict is kept per text (in the process, and on disk for the canned queries and built-in
-templates, keyed by the text's SHA-256), so a query process does not import the parser again.
+templates, beside the very text it was given for: an entry is used only for an identical text), so
+a query process does not import the parser again.
 Filling a template's ``VALUES ?x { UNDEF }`` lines with RDF terms (queries/bind.py) keeps its
 verdict: a term serialised by Oxigraph is one token and cannot change the query around it.
 """
@@ -386,44 +387,51 @@ def _one_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- verdict cache
 
+# Verdicts by text, for a process that checks the same text again (a server, a notebook). Bounded:
+# a long-running server sees any number of distinct texts, each up to MAX_QUERY_CHARS.
 _memo: dict[str, Verdict] = {}
+_MEMO_ENTRIES = 1024
+_MEMO_TEXT_CHARS = 65_536
 
 
 def verdict(text: str, *, remember: str | None = None) -> Verdict:
     """The checked verdict for `text` (bounds, then the parser), memoised; refuses what is unbounded.
 
     remember=SLOT keeps it on disk too, under that cache slot (a canned query's name, or a built-in
-    template's hash: few, fixed texts, each slot holding its latest version), so later processes
+    template's slot: few, fixed texts, each slot holding its latest version), so later processes
     need neither the lexer nor the parser.
     """
-    import hashlib
-
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    found = _memo.get(key)
+    found = _memo.get(text)
     if found is not None:
         return found
     if remember:
-        found = _disk_verdict(key, text, remember)
+        found = _disk_verdict(text, remember)
     else:
         check_bounds(text)
         found = parse_verdict(text)
-    _memo[key] = found
+    if len(text) <= _MEMO_TEXT_CHARS:
+        if len(_memo) >= _MEMO_ENTRIES:
+            _memo.clear()
+        _memo[text] = found
     return found
 
 
-def _disk_verdict(key: str, text: str, slot: str) -> Verdict:
+def _disk_verdict(text: str, slot: str) -> Verdict:
     import json
 
-    from aihkg.graph.cache import cached
+    from aihkg.graph.cache import cached, text_key
 
     def build() -> bytes:
         check_bounds(text)
-        return json.dumps(list(parse_verdict(text))).encode()
+        return json.dumps({"text": text, "verdict": list(parse_verdict(text))}).encode()
+
+    def for_this_text(body: bytes) -> bool:
+        return json.loads(body)["text"] == text
 
     try:
-        raw = json.loads(cached(f"guard-{slot}", key, build, ".json"))
+        raw = json.loads(cached(f"guard-{slot}", text_key(text), build, ".json", check=for_this_text))["verdict"]
         return Verdict(str(raw[0]), bool(raw[1]), raw[2], raw[3])
-    except (ValueError, TypeError, IndexError):  # a damaged entry: decide afresh
+    except (ValueError, TypeError, IndexError, KeyError):  # a damaged entry: decide afresh
         check_bounds(text)
         return parse_verdict(text)
 
@@ -472,9 +480,9 @@ def checked(text: str, *, allow_service: bool = False, remote: bool = False, rem
 def template(text: str) -> CheckedQuery:
     """One of aihkg's own query texts (fixed, in its code or catalog): checked like any other, with
     the verdict kept on disk, so later processes need no parser. SERVICE is decided by the store."""
-    import hashlib
+    from aihkg.graph.cache import text_key
 
-    slot = "t" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    slot = "t" + text_key(text)
     return checked(text, allow_service=True, remember=slot, trusted=True)
 
 
