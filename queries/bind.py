@@ -20,14 +20,16 @@ if TYPE_CHECKING:
     from aihkg.queries.guard import CheckedQuery
 
 XSD = PREFIXES["xsd"]
-_YEAR = re.compile(r"^-?\d{4}$")
-_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Patterns are passed to re's functions as text: each is compiled on first use (and kept by re),
+# so a query that binds no parameter of its kind never compiles it.
+_YEAR = r"^-?\d{4}$"
+_IRI_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*:"
 MAX_DECIMAL_DIGITS = 1_000
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 
 
-_ESCAPED_U = re.compile(r"(?<!\\)((?:\\\\)+)([uU])")
+_ESCAPED_U = r"(?<!\\)((?:\\\\)+)([uU])"
 
 
 def term_text(term: Any) -> str:
@@ -39,7 +41,7 @@ def term_text(term: Any) -> str:
     """
     text = str(term)
     if "\\" in text and type(term).__name__ == "Literal":
-        text = _ESCAPED_U.sub(lambda m: m.group(1) + ("\\U00000075" if m.group(2) == "u" else "\\U00000055"), text)
+        text = re.sub(_ESCAPED_U, lambda m: m.group(1) + ("\\U00000075" if m.group(2) == "u" else "\\U00000055"), text)
     return text
 
 
@@ -73,7 +75,7 @@ def parse_iri_reference(raw: str) -> str | None:
     expanded = expand(text)
     if expanded:
         return expanded
-    if _IRI_SCHEME.match(text) and (text.lower().startswith(("http://", "https://", "urn:", "file:"))):
+    if re.match(_IRI_SCHEME, text) and (text.lower().startswith(("http://", "https://", "urn:", "file:"))):
         return text
     return None
 
@@ -104,7 +106,7 @@ def coerce(param: Param, raw: str) -> Any:
                                    f"digits, got {_shown(raw)} ({length:,} digits written out)")
             return literal(format(value, "f"), "decimal")
         if kind == "year":
-            if not _YEAR.match(text):
+            if not re.match(_YEAR, text):
                 raise ValueError
             return literal(str(int(text)), "integer")
         if kind == "date":

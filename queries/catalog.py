@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -33,6 +34,7 @@ QUERY_PATH_ENV = "AIHKG_QUERY_PATH"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+@cache  # a few names, each compiled once per process
 def placeholder(name: str) -> re.Pattern[str]:
     return re.compile(r"VALUES\s+\?" + re.escape(name) + r"\s*\{\s*UNDEF\s*\}")
 

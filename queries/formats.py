@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import PREFIXES, compact
-from aihkg.graph.terminal import one_line
 
 if TYPE_CHECKING:
     from aihkg.graph.stores import Result
@@ -163,6 +162,8 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
         return ("yes" if result.boolean else "no") + "\n"
     shown = result.rows if not limit else result.rows[:limit]
     header, cells = _human_columns(result.variables, shown, labels)
+    from aihkg.graph.terminal import one_line
+
     # Tables are read on terminals: a label's ESC or OSC sequence would be obeyed, not shown.
     header = [one_line(h) for h in header]
     cells = [[one_line(c) for c in row] for row in cells]

@@ -25,6 +25,7 @@ verdict: a term serialised by Oxigraph is one token and cannot change the query 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, NamedTuple
 
 from aihkg.graph.errors import UsageProblem
@@ -42,15 +43,34 @@ _CHAIN_WORDS = {"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "SERVICE", "GRAP
 
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-# Name characters: ASCII letters, digits, '_', and everything from U+00B7 on. Written as the
-# complement of what they exclude: a class of a few small ranges compiles in microseconds, one
-# spanning the whole of Unicode in milliseconds, on every start.
-_VAR_CHARS = re.compile(r"[^\x00-/:-@\[-^`{-\xb6]*")  # VARNAME: no '.' or '-' (in `?o.SERVICE` '.' ends it)
-_LOCAL_CHARS = re.compile(r"(?:[^\x00-,/;-@\[-^`{-\xb6]|\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2})*")
-_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
+
+
+class _Lexer(NamedTuple):
+    escape: re.Pattern[str]
+    iri: re.Pattern[str]
+    word: re.Pattern[str]
+    var_chars: re.Pattern[str]
+    local_chars: re.Pattern[str]
+    number: re.Pattern[str]
+
+
+@cache
+def _lexer() -> _Lexer:
+    """The lexer's patterns, compiled on first use: a canned query's verdict comes from the cache,
+    so its process never lexes, and would pay a millisecond compiling these for nothing."""
+    return _Lexer(
+        re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})"),
+        re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>"),
+        re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*"),
+        # Name characters: ASCII letters, digits, '_', and everything from U+00B7 on. Written as the
+        # complement of what they exclude: a class of a few small ranges compiles in microseconds,
+        # one spanning the whole of Unicode in milliseconds.
+        re.compile(r"[^\x00-/:-@\[-^`{-\xb6]*"),  # VARNAME: no '.' or '-' (in `?o.SERVICE` '.' ends it)
+        re.compile(r"(?:[^\x00-,/;-@\[-^`{-\xb6]|\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2})*"),
+        re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"),
+    )
+
+
 _KEYWORD_LETTERS = ("service",)
 NO_SERVICE = ("SPARQL SERVICE would contact another server, so it is refused and no connection was made; "
               "pass --allow-service to permit federated queries")
@@ -95,7 +115,7 @@ def unescape_codepoints(text: str) -> str:
             raise UsageProblem(f"invalid \\u escape at character {m.start() + 1}")
         return chr(code)
 
-    return _ESCAPE.sub(repl, text) if "\\" in text else text
+    return _lexer().escape.sub(repl, text) if "\\" in text else text
 
 
 # --------------------------------------------------------------------------- bounds (a light lexer)
@@ -108,6 +128,9 @@ def shape(text: str) -> QueryShape:
     which keyword to name in a message.
     """
     src = unescape_codepoints(text)
+    lexer = _lexer()
+    iri_at, var_chars_at, number_at, word_at, local_chars_at = \
+        lexer.iri.match, lexer.var_chars.match, lexer.number.match, lexer.word.match, lexer.local_chars.match
     keywords: list[str] = []
     depth = max_depth = operators = terms = 0
     values_at: list[int] = []  # depths at which a VALUES data block is open
@@ -124,12 +147,12 @@ def shape(text: str) -> QueryShape:
             i = _skip_string(src, i)
             terms += not in_values
         elif c == "<":
-            m = _IRI.match(src, i)
+            m = iri_at(src, i)
             operators += m is None
             terms += m is not None and not in_values
             i = m.end() if m else i + 1
         elif c in "?$":
-            m = _VAR_CHARS.match(src, i + 1)
+            m = var_chars_at(src, i + 1)
             i = m.end() if m else i + 1
             terms += not in_values
         elif c in "{([":
@@ -146,15 +169,15 @@ def shape(text: str) -> QueryShape:
             depth -= 1
             i += 1
         elif c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
-            m = _NUMBER.match(src, i)
+            m = number_at(src, i)
             i = m.end() if m and m.end() > i else i + 1
             terms += not in_values
         elif c.isalpha() or c == "_":
-            m = _WORD.match(src, i)
+            m = word_at(src, i)
             end = m.end() if m else i + 1
             name = end < n and src[end] == ":"
             if name:  # a prefixed name (ex:Thing), a term
-                rest = _LOCAL_CHARS.match(src, end + 1)
+                rest = local_chars_at(src, end + 1)
                 end = rest.end() if rest else end + 1
                 terms += not in_values
             elif m is not None:
@@ -166,7 +189,7 @@ def shape(text: str) -> QueryShape:
                     terms += not in_values
             i = end
         elif c == ":":
-            rest = _LOCAL_CHARS.match(src, i + 1)
+            rest = local_chars_at(src, i + 1)
             i = rest.end() if rest and rest.end() > i + 1 else i + 1
             terms += not in_values
         else:
