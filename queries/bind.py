@@ -111,7 +111,7 @@ def coerce(param: Param, raw: str) -> Any:
             return literal(str(int(text)), "integer")
         if kind == "date":
             # A day, month or year typed as stated (xsd:date, gYearMonth, gYear), or today / postnote.
-            from aihkg.queries.time import parse_when, when_literal
+            from aihkg.queries.when import parse_when, when_literal
 
             try:
                 return when_literal(parse_when(text))
