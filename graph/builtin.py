@@ -113,10 +113,12 @@ def _builtin_key() -> str:
     before = fingerprint()
     if _known is not None and _known[0] == before:
         return _known[1]
-    record = _fingerprint_path()
+    from aihkg.graph.cache import read_entry, write_entry
+
+    record = _fingerprint_path()  # a cache entry like any other: checked by its length and CRC
     try:
-        kept = record.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        kept = (read_entry(record) or b"").decode("utf-8")
+    except UnicodeDecodeError:
         kept = ""
     if kept.startswith(before):
         line = kept[len(before):]
@@ -130,11 +132,8 @@ def _builtin_key() -> str:
     # Kept only if nothing changed while the files were read: else the next run hashes them again.
     if fingerprint() == before:
         _known = (before, digest)
-        from aihkg.graph.atomic import atomic_write_bytes
+        import contextlib
 
-        try:
-            record.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(record, (before + _KEY_LINE + digest + "\n").encode("utf-8"))
-        except OSError:
-            pass  # a read-only cache folder: hash again next time
+        with contextlib.suppress(OSError):  # a read-only cache folder: hash again next time
+            write_entry(record, (before + _KEY_LINE + digest + "\n").encode("utf-8"))
     return digest

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from aihkg.graph import build, builtin
+from aihkg.graph.cache import read_entry, write_entry
 
 ONTOLOGY = """@prefix owl: <http://www.w3.org/2002/07/owl#> .
 <https://w3id.org/aihkg/ontology> a owl:Ontology .
@@ -54,7 +55,7 @@ def test_the_key_is_the_hash_of_the_files_and_is_kept(copy: Path, monkeypatch: p
     key = builtin.content_hash()
     assert key == builtin.hash_files() and len(key) == 64
     [record] = (copy.parents[2] / "cache").glob("fingerprint-*.txt")
-    assert record.read_text() == builtin.fingerprint() + f"sha256 {key}\n"
+    assert read_entry(record) == (builtin.fingerprint() + f"sha256 {key}\n").encode()
 
     # Another process (no memory of this one) reads the key from the record, hashing nothing.
     monkeypatch.setattr(builtin, "_known", None)
@@ -77,22 +78,28 @@ def test_a_record_for_other_files_is_not_used(copy: Path) -> None:
     key = builtin.content_hash()
     [record] = (copy.parents[2] / "cache").glob("fingerprint-*.txt")
     forged = "0" * 64
-    lines = record.read_text().splitlines()
+    lines = read_entry(record).decode().splitlines()  # type: ignore[union-attr]
     # The same files but one inode off: the record is another file's, and its hash is not taken.
     name, size, mtime, ctime, inode, device = lines[-2].split("\t")
     lines[-2] = "\t".join((name, size, mtime, ctime, str(int(inode) + 1), device))
-    record.write_text("\n".join(lines[:-1]) + f"\nsha256 {forged}\n")
+    write_entry(record, ("\n".join(lines[:-1]) + f"\nsha256 {forged}\n").encode())
     builtin._known = None
 
     assert builtin.content_hash() == key
-    assert record.read_text().endswith(f"sha256 {key}\n")  # and the record is put right
+    assert read_entry(record).endswith(f"sha256 {key}\n".encode())  # type: ignore[union-attr] - put right
 
 
-@pytest.mark.parametrize("damage", ["", "garbage", "sha256 xyz\n"], ids=["empty", "garbage", "bad-hash"])
+@pytest.mark.parametrize("damage", ["", "garbage", "sha256 xyz\n", "checksum"],
+                         ids=["empty", "garbage", "bad-hash", "bad-checksum"])
 def test_a_damaged_record_is_rebuilt(copy: Path, damage: str) -> None:
     key = builtin.content_hash()
     [record] = (copy.parents[2] / "cache").glob("fingerprint-*.txt")
-    record.write_text(builtin.fingerprint() + damage if damage.startswith("sha") else damage)
+    if damage == "checksum":  # a forged hash without a checksum to match: not read
+        record.write_bytes(record.read_bytes().replace(key.encode(), b"0" * 64))
+    elif damage.startswith("sha"):
+        write_entry(record, (builtin.fingerprint() + damage).encode())
+    else:
+        record.write_text(damage)
     builtin._known = None
     assert builtin.content_hash() == key
 
