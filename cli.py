@@ -306,14 +306,14 @@ def _labels_for_display(kg: Any, result: Any) -> dict[str, str]:
 @click.pass_obj
 def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
     """Everything about one entity, grouped by relation, with its sources."""
-    import json
-
     from aihkg.graph import compact, deadline
 
     kg = opts.kg()
     deadline.start(opts.timeout)
     d = kg.describe(name_or_iri)
     if fmt == "json":
+        import json
+
         body = {
             "iri": d.iri, "label": d.label, "classes": d.classes, "altLabels": d.alt_labels,
             "descriptions": d.descriptions,
@@ -369,14 +369,14 @@ def _wrap(text: str, width: int) -> list[str]:
 @click.pass_obj
 def search(opts: Options, text: str, limit: int, fmt: str) -> None:
     """Entities whose labels, acronyms or descriptions match TEXT, best first."""
-    import json
-
     from aihkg.graph import compact, deadline
 
     kg = opts.kg()
     deadline.start(opts.timeout)
     hits = kg.search(text, limit=limit)
     if fmt == "json":
+        import json
+
         click.echo(json.dumps([h.__dict__ for h in hits], indent=2, ensure_ascii=False))
         return
     if not hits:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -162,6 +161,8 @@ def _unnamed_file(folder: Path, name: str, mode: int) -> tuple[int, str | None]:
         else:
             os.fchmod(fd, mode)  # the mode given to open is filtered by the umask
             return fd, None
+    import tempfile  # only where O_TMPFILE is missing: it pulls in shutil, random, bz2 and lzma
+
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     os.fchmod(fd, mode)
     return fd, tmp

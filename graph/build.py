@@ -6,8 +6,8 @@ module caches (see graph/stores.py), so a query never has to import rdflib.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
 from aihkg.graph import builtin, cache
 
@@ -32,12 +32,27 @@ def builtin_nquads(include_data: bool = True) -> bytes:
 
     With include_data=False, only the ontology: for working on one's own data alone.
     """
+    return cache.cached(*_builtin_entry(include_data), suffix=".nq")
+
+
+def builtin_nquads_source(include_data: bool = True) -> "BinaryIO | bytes":
+    """`builtin_nquads` for a parser: the cache file open at the N-Quads (the caller closes it),
+    or the bytes when they were built now."""
+    return cache.cached_file(*_builtin_entry(include_data), suffix=".nq")
+
+
+def _builtin_entry(include_data: bool) -> "tuple[str, str, Callable[[], bytes]]":
+    key = builtin.content_hash()
 
     def build() -> bytes:
         import pyoxigraph as ox
 
         from aihkg.graph.canon import canonical_dataset
 
+        if builtin.hash_files() != key:  # the bytes about to be parsed are not the ones the key names
+            from aihkg.graph.errors import DataProblem
+
+            raise DataProblem("the built-in data files changed while aihkg was reading them; run the command again")
         g = _parse_builtin(include_data)
         # rdflib names blank nodes afresh on every parse; canonical labels (RDFC-1.0) make every
         # build of the same sources byte-identical. The search for them is bounded (graph.canon),
@@ -47,8 +62,7 @@ def builtin_nquads(include_data: bool = True) -> bytes:
         lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).splitlines(keepends=True)
         return b"".join(sorted(set(lines)))
 
-    kind = "builtin" if include_data else "ontology"
-    return cache.cached(kind, builtin.content_hash(), build, suffix=".nq")
+    return ("builtin" if include_data else "ontology"), key, build
 
 
 def ox_to_rdflib(term):  # noqa: ANN001, ANN201 - pyoxigraph term in, rdflib term out

@@ -2,7 +2,10 @@
 reasoner verdicts), in the user's cache folder.
 
 Each entry is one file named by kind and the hash of its inputs. Its first line carries the
-SHA-256 of the rest, so a truncated or corrupted entry is detected on read and rebuilt. Entries
+length and CRC-32 of the rest, so a truncated or corrupted entry is detected on read and rebuilt.
+The name already says what the entry must hold (the hash of its inputs); the check only has to
+catch damage, and CRC-32 catches every burst of up to 32 changed bits for a third of SHA-256's
+time on the 1.7 MB graph, without a query having to load OpenSSL (hashlib) at all. Entries
 are written to a temporary file and renamed, and one builder at a time holds a lock, so any
 number of processes may start at once on a cold cache.
 """
@@ -11,14 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from aihkg.graph.atomic import atomic_write_bytes
 
-_MAGIC = b"# aihkg-cache sha256="
+_MAGIC = b"# aihkg-cache crc32="
 
 
 def cache_dir() -> Path:
@@ -29,6 +33,18 @@ def cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("aihkg", appauthor=False))
+
+
+def text_key(text: str) -> str:
+    """A short name for an entry kept for one text (a query's verdict, a parsed header): the
+    text's CRC-32 and length.
+
+    Only a name, not a proof: such an entry holds its whole text and its reader uses it only for
+    a text equal to it, so two texts that share a name never share an answer, with no
+    cryptographic hash (nor OpenSSL, which hashlib loads) needed.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(data):08x}{len(data):08x}"
 
 
 def entry_path(kind: str, key: str, suffix: str) -> Path:
@@ -42,17 +58,44 @@ def read_entry(path: Path) -> bytes | None:
     except OSError:
         return None
     header, sep, body = raw.partition(b"\n")
-    if not sep or not header.startswith(_MAGIC):
-        return None
-    if hashlib.sha256(body).hexdigest().encode() != header[len(_MAGIC):].strip():
+    if not sep or header != _header(body):
         return None
     return body
 
 
+def open_entry(path: Path) -> BinaryIO | None:
+    """The entry's file, open at the start of its body, if its checksum holds, else None.
+
+    For a reader that parses files: the body is checked where it lies (mapped, not copied into
+    Python), and read from the same open file, so what is read is what was checked.
+    """
+    import mmap
+
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - handed to the caller, who closes it
+    except OSError:
+        return None
+    try:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            end = mapped.find(b"\n", 0, 128)
+            with memoryview(mapped) as view, view[end + 1:] as body:
+                good = end > 0 and mapped[:end] == _header(body)
+        if good:
+            handle.seek(end + 1)
+            return handle
+    except (OSError, ValueError):  # an empty file cannot be mapped
+        pass
+    handle.close()
+    return None
+
+
+def _header(body: bytes | memoryview) -> bytes:
+    return _MAGIC + b"%08x length=%d" % (zlib.crc32(body), len(body))
+
+
 def write_entry(path: Path, body: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n"
-    atomic_write_bytes(path, header + body)
+    atomic_write_bytes(path, _header(body) + b"\n" + body)
 
 
 def cached(kind: str, key: str | None, build: Callable[[], bytes], suffix: str = ".bin",
@@ -85,6 +128,16 @@ def cached(kind: str, key: str | None, build: Callable[[], bytes], suffix: str =
         # A read-only or full cache folder must not stop the command: build in memory.
         body = build()
     return body
+
+
+def cached_file(kind: str, key: str, build: Callable[[], bytes], suffix: str = ".bin") -> BinaryIO | bytes:
+    """`cached` for a body a parser reads from a file: a good entry comes back as its open file at
+    the start of the body (the caller closes it), a body built now (or read again after waiting
+    for another builder) as bytes. The 1.7 MB built-in graph is parsed straight from the cache
+    file, without two copies of it in Python's memory (a tenth of a query's page faults).
+    """
+    handle = open_entry(entry_path(kind, key, suffix))
+    return handle if handle is not None else cached(kind, key, build, suffix)
 
 
 def _usable(body: bytes | None, check: Callable[[bytes], bool] | None) -> bytes | None:

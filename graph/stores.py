@@ -23,7 +23,6 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,17 +36,31 @@ STORE_ENV = "AIHKG_STORE"
 SPARQL_GRAPH_ENV = "AIHKG_SPARQL_GRAPH"
 
 
-@dataclass
 class Result:
     """A query's answer: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
 
-    kind: str  # "select", "ask" or "graph"
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)  # pyoxigraph terms or None
-    boolean: bool | None = None
-    triples: list[Any] = field(default_factory=list)  # pyoxigraph Triples
-    incomplete: str | None = None  # why the answer is known to be partial, if it is
-    seconds: float = 0.0
+    # A plain class, not a dataclass: generating a dataclass's methods compiles source text, which
+    # every query process would pay for at import.
+    def __init__(self, kind: str, variables: list[str] | None = None, rows: list[tuple[Any, ...]] | None = None,
+                 boolean: bool | None = None, triples: list[Any] | None = None, incomplete: str | None = None,
+                 seconds: float = 0.0) -> None:
+        self.kind = kind  # "select", "ask" or "graph"
+        self.variables = variables if variables is not None else []
+        self.rows = rows if rows is not None else []  # tuples of pyoxigraph terms or None
+        self.boolean = boolean
+        self.triples = triples if triples is not None else []  # pyoxigraph Triples
+        self.incomplete = incomplete  # why the answer is known to be partial, if it is
+        self.seconds = seconds
+
+    def __repr__(self) -> str:
+        size = f"{len(self.rows)} rows" if self.kind == "select" else \
+            (f"boolean={self.boolean}" if self.kind == "ask" else f"{len(self.triples)} triples")
+        return f"Result({self.kind!r}, variables={self.variables!r}, {size})"
+
+    def __eq__(self, other: object) -> bool:
+        return vars(self) == vars(other) if isinstance(other, Result) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment] - mutable
 
     def dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.variables, row, strict=False)) for row in self.rows]
@@ -225,13 +238,23 @@ def memory_store(data_files: Sequence[str] = (), *, data_format: str | None = No
     """The built-in graph (or only the ontology) plus the user's files in an in-memory Oxigraph store."""
     import pyoxigraph as ox
 
-    from aihkg.graph.build import builtin_nquads
-    from aihkg.graph.files import add_in_batches, iter_rdf
+    from aihkg.graph.build import builtin_nquads_source
 
     store = ox.Store()
-    store.load(builtin_nquads(include_data), format=ox.RdfFormat.N_QUADS)
-    for location in data_files:
-        add_in_batches(store, visible(iter_rdf(location, format_override=data_format, allow_remote=allow_remote)))
+    source = builtin_nquads_source(include_data)
+    try:
+        # lenient: the cache entry is aihkg's own N-Quads, written by Oxigraph from terms it had
+        # checked, and its checksum held; checking every IRI again is a quarter of the load's time.
+        store.load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
+    finally:
+        if not isinstance(source, bytes):
+            source.close()
+    if data_files:
+        from aihkg.graph.files import add_in_batches, iter_rdf
+
+        for location in data_files:
+            add_in_batches(store, visible(iter_rdf(location, format_override=data_format,
+                                                   allow_remote=allow_remote)))
     return OxigraphStore(store, "memory")
 
 

@@ -10,13 +10,29 @@ meant for people (tables, descriptions, error lines) shows each such character a
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), the Unicode line
 # and paragraph separators, bidirectional embeddings, overrides and isolates, and lone surrogates
 # (bytes that were not UTF-8, as Python decodes them from a command line or a file name).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_SPACES = re.compile(r"[ \t\n\r\f\v]+")
-_BREAKS = re.compile(r"[\t\n\r\f\v]")
+_UNSAFE_CLASS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+
+
+# Compiled on first use, not at import: the class above takes a millisecond to compile, which a
+# command that prints only data (CSV, JSON) would pay for nothing.
+@cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile(_UNSAFE_CLASS)
+
+
+@cache
+def _spaces() -> re.Pattern[str]:
+    return re.compile(r"[ \t\n\r\f\v]+")
+
+
+@cache
+def _breaks() -> re.Pattern[str]:
+    return re.compile(r"[\t\n\r\f\v]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -26,17 +42,17 @@ def _escape(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with every control character shown as an escape; tabs and newlines are kept."""
-    return _UNSAFE.sub(_escape, text)
+    return _unsafe().sub(_escape, text)
 
 
 def flat(text: str) -> str:
     """`text` on one line, its spacing kept: line breaks and tabs become spaces, controls are escaped."""
-    return printable(_BREAKS.sub(" ", text))
+    return printable(_breaks().sub(" ", text))
 
 
 def one_line(text: object) -> str:
     """`text` as one printable line: each run of spaces, tabs and line breaks becomes one space."""
-    return _UNSAFE.sub(_escape, " ".join(_SPACES.split(str(text).strip(" \t\n\r\f\v"))))
+    return _unsafe().sub(_escape, " ".join(_spaces().split(str(text).strip(" \t\n\r\f\v"))))
 
 
 def excerpt(text: str, limit: int = 24) -> str:

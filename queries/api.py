@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from aihkg.graph import PREFIXES, compact, sparql_prefixes
@@ -25,12 +23,17 @@ from aihkg.queries.catalog import CannedQuery, Catalog
 XSD = PREFIXES["xsd"]
 
 
-@dataclass
+# Plain classes rather than dataclasses: generating a dataclass's methods compiles source text,
+# which every query process would pay for at import.
 class Prepared:
     """A canned query with its parameters bound: the exact text that will run, checked."""
 
-    query: CannedQuery
-    checked: guard.CheckedQuery
+    def __init__(self, query: CannedQuery, checked: guard.CheckedQuery) -> None:
+        self.query = query
+        self.checked = checked
+
+    def __repr__(self) -> str:
+        return f"Prepared(query={self.query.name!r}, checked={self.checked!r})"
 
     @property
     def text(self) -> str:
@@ -41,26 +44,49 @@ class Prepared:
         return self.checked.form
 
 
-@dataclass
 class Description:
-    iri: str
-    label: str
-    classes: list[str] = field(default_factory=list)
-    alt_labels: list[str] = field(default_factory=list)
-    descriptions: list[str] = field(default_factory=list)
-    # (relation label, direction "out"/"in", property IRI) -> [(IRI or None, text)]
-    relations: dict[tuple[str, str, str], list[tuple[str | None, str]]] = field(default_factory=dict)
-    sources: list[dict[str, str]] = field(default_factory=list)
+    """Everything about one entity: its names and classes, its relations grouped, its sources."""
+
+    def __init__(self, iri: str, label: str, classes: list[str] | None = None, alt_labels: list[str] | None = None,
+                 descriptions: list[str] | None = None,
+                 relations: dict[tuple[str, str, str], list[tuple[str | None, str]]] | None = None,
+                 sources: list[dict[str, str]] | None = None) -> None:
+        self.iri = iri
+        self.label = label
+        self.classes = classes if classes is not None else []
+        self.alt_labels = alt_labels if alt_labels is not None else []
+        self.descriptions = descriptions if descriptions is not None else []
+        # (relation label, direction "out"/"in", property IRI) -> [(IRI or None, text)]
+        self.relations = relations if relations is not None else {}
+        self.sources = sources if sources is not None else []
+
+    def __repr__(self) -> str:
+        return f"Description(iri={self.iri!r}, label={self.label!r}, {len(self.relations)} relations)"
+
+    def __eq__(self, other: object) -> bool:
+        return vars(self) == vars(other) if isinstance(other, Description) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment] - mutable
 
 
-@dataclass
 class Hit:
-    iri: str
-    label: str
-    classes: list[str]
-    field: str
-    snippet: str
-    score: float
+    """One entity that matched a search: where it matched, a snippet, and its score."""
+
+    def __init__(self, iri: str, label: str, classes: list[str], field: str, snippet: str, score: float) -> None:
+        self.iri = iri
+        self.label = label
+        self.classes = classes
+        self.field = field
+        self.snippet = snippet
+        self.score = score
+
+    def __repr__(self) -> str:
+        return f"Hit({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+    def __eq__(self, other: object) -> bool:
+        return vars(self) == vars(other) if isinstance(other, Hit) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment] - mutable
 
 
 def to_python(term: Any) -> Any:
@@ -76,6 +102,8 @@ def to_python(term: Any) -> Any:
         if dtype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
             return int(value)
         if dtype == XSD + "decimal":
+            from decimal import Decimal  # lazily: a query that is only printed never needs it
+
             return Decimal(value)
         if dtype in (XSD + "double", XSD + "float"):
             return float(value)

@@ -7,10 +7,8 @@ validates IRIs and whose serialiser escapes literals) and only that serialisatio
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import DATA_NS, PREFIXES, compact, expand
@@ -22,14 +20,16 @@ if TYPE_CHECKING:
     from aihkg.queries.guard import CheckedQuery
 
 XSD = PREFIXES["xsd"]
-_YEAR = re.compile(r"^-?\d{4}$")
-_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# Patterns are passed to re's functions as text: each is compiled on first use (and kept by re),
+# so a query that binds no parameter of its kind never compiles it.
+_YEAR = r"^-?\d{4}$"
+_IRI_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*:"
 MAX_DECIMAL_DIGITS = 1_000
 TRUE_WORDS = {"true", "yes", "1", "y", "on"}
 FALSE_WORDS = {"false", "no", "0", "n", "off"}
 
 
-_ESCAPED_U = re.compile(r"(?<!\\)((?:\\\\)+)([uU])")
+_ESCAPED_U = r"(?<!\\)((?:\\\\)+)([uU])"
 
 
 def term_text(term: Any) -> str:
@@ -41,7 +41,7 @@ def term_text(term: Any) -> str:
     """
     text = str(term)
     if "\\" in text and type(term).__name__ == "Literal":
-        text = _ESCAPED_U.sub(lambda m: m.group(1) + ("\\U00000075" if m.group(2) == "u" else "\\U00000055"), text)
+        text = re.sub(_ESCAPED_U, lambda m: m.group(1) + ("\\U00000075" if m.group(2) == "u" else "\\U00000055"), text)
     return text
 
 
@@ -75,7 +75,7 @@ def parse_iri_reference(raw: str) -> str | None:
     expanded = expand(text)
     if expanded:
         return expanded
-    if _IRI_SCHEME.match(text) and (text.lower().startswith(("http://", "https://", "urn:", "file:"))):
+    if re.match(_IRI_SCHEME, text) and (text.lower().startswith(("http://", "https://", "urn:", "file:"))):
         return text
     return None
 
@@ -90,9 +90,14 @@ def coerce(param: Param, raw: str) -> Any:
         if kind == "integer":
             return literal(str(int(text)), "integer")
         if kind == "decimal":
-            value = Decimal(text)
+            from decimal import Decimal, InvalidOperation  # only here: most queries take no decimal
+
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                raise ValueError from None
             if not value.is_finite():
-                raise InvalidOperation
+                raise ValueError
             # Written out in full, 1e999999999 is a billion digits: measure before writing.
             _sign, digits, exponent = value.as_tuple()
             length = max(len(digits), len(digits) + int(exponent), -int(exponent))
@@ -101,12 +106,12 @@ def coerce(param: Param, raw: str) -> Any:
                                    f"digits, got {_shown(raw)} ({length:,} digits written out)")
             return literal(format(value, "f"), "decimal")
         if kind == "year":
-            if not _YEAR.match(text):
+            if not re.match(_YEAR, text):
                 raise ValueError
             return literal(str(int(text)), "integer")
         if kind == "date":
             # A day, month or year typed as stated (xsd:date, gYearMonth, gYear), or today / postnote.
-            from aihkg.queries.time import parse_when, when_literal
+            from aihkg.queries.when import parse_when, when_literal
 
             try:
                 return when_literal(parse_when(text))
@@ -126,7 +131,7 @@ def coerce(param: Param, raw: str) -> Any:
                 return iri(ref)
             except UsageProblem:
                 raise ValueError from None
-    except (ValueError, InvalidOperation):
+    except ValueError:
         raise UsageProblem(f"parameter '{param.name}' expects {describe_type(param)}, got {_shown(raw)}") from None
     raise UsageProblem(f"parameter '{param.name}' has an unsupported type '{kind}'")
 
@@ -250,6 +255,8 @@ def resolve_entity(store: "Store", raw: str, cls: str | None = None, what: str =
         other = store.query(fill(_LOOKUP, q=[literal(wanted)])).rows
         if other:
             raise UsageProblem(f"'{raw}' names {compact(other[0][0].value)}, which is not {_class_phrase(cls)}")
+    import difflib
+
     close = difflib.get_close_matches(wanted, list(by_name), n=3, cutoff=0.6)
     hint = ""
     if close:
@@ -267,6 +274,8 @@ def bind(query: CannedQuery, given: dict[str, list[str]], store: "Store | None")
     unknown = [name for name in given if query.param(name) is None]
     if unknown:
         known = ", ".join(p.name for p in query.params) or "none"
+        import difflib
+
         close = difflib.get_close_matches(unknown[0], [p.name for p in query.params], n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise UsageProblem(f"query '{query.name}' has no parameter '{unknown[0]}'{hint}; its parameters: {known}")

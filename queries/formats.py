@@ -11,16 +11,16 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
-import shutil
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import PREFIXES, compact
-from aihkg.graph.stores import Result
-from aihkg.graph.terminal import one_line
+
+if TYPE_CHECKING:
+    from aihkg.graph.stores import Result
+
+# Each writer imports its own module (csv, json, shutil): a command pays only for the format it writes.
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "md")
 XSD = PREFIXES["xsd"]
@@ -46,6 +46,8 @@ def json_term(term: Any) -> dict[str, str]:
 
 
 def to_json(result: Result) -> str:
+    import json
+
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": bool(result.boolean)}, indent=2) + "\n"
     bindings = []
@@ -56,6 +58,8 @@ def to_json(result: Result) -> str:
 
 
 def to_csv(result: Result) -> str:
+    import csv
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     if result.kind == "ask":
@@ -158,6 +162,8 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
         return ("yes" if result.boolean else "no") + "\n"
     shown = result.rows if not limit else result.rows[:limit]
     header, cells = _human_columns(result.variables, shown, labels)
+    from aihkg.graph.terminal import one_line
+
     # Tables are read on terminals: a label's ESC or OSC sequence would be obeyed, not shown.
     header = [one_line(h) for h in header]
     cells = [[one_line(c) for c in row] for row in cells]
@@ -171,6 +177,8 @@ def to_table(result: Result, *, labels: Mapping[str, str] | None = None, width: 
         lines += ["| " + " | ".join(row) + " |" for row in esc]
         return "\n".join(lines) + f"\n\n{note}\n"
     natural = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
+    import shutil
+
     total = width or shutil.get_terminal_size((120, 24)).columns
     widths = _fit(natural, total) if header else []
     out = [" | ".join(_cut(h, w).ljust(w) for h, w in zip(header, widths, strict=False)).rstrip()]

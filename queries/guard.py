@@ -16,7 +16,8 @@ endings differently, and each difference was a way past the old guard. The check
    and never on a remote store.
 
 The verdict is kept per text (in the process, and on disk for the canned queries and built-in
-templates, keyed by the text's SHA-256), so a query process does not import the parser again.
+templates, beside the very text it was given for: an entry is used only for an identical text), so
+a query process does not import the parser again.
 Filling a template's ``VALUES ?x { UNDEF }`` lines with RDF terms (queries/bind.py) keeps its
 verdict: a term serialised by Oxigraph is one token and cannot change the query around it.
 """
@@ -24,6 +25,7 @@ verdict: a term serialised by Oxigraph is one token and cannot change the query 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, NamedTuple
 
 from aihkg.graph.errors import UsageProblem
@@ -41,15 +43,34 @@ _CHAIN_WORDS = {"UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "SERVICE", "GRAP
 
 FORMS = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-# Name characters: ASCII letters, digits, '_', and everything from U+00B7 on. Written as the
-# complement of what they exclude: a class of a few small ranges compiles in microseconds, one
-# spanning the whole of Unicode in milliseconds, on every start.
-_VAR_CHARS = re.compile(r"[^\x00-/:-@\[-^`{-\xb6]*")  # VARNAME: no '.' or '-' (in `?o.SERVICE` '.' ends it)
-_LOCAL_CHARS = re.compile(r"(?:[^\x00-,/;-@\[-^`{-\xb6]|\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2})*")
-_NUMBER = re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?")
+
+
+class _Lexer(NamedTuple):
+    escape: re.Pattern[str]
+    iri: re.Pattern[str]
+    word: re.Pattern[str]
+    var_chars: re.Pattern[str]
+    local_chars: re.Pattern[str]
+    number: re.Pattern[str]
+
+
+@cache
+def _lexer() -> _Lexer:
+    """The lexer's patterns, compiled on first use: a canned query's verdict comes from the cache,
+    so its process never lexes, and would pay a millisecond compiling these for nothing."""
+    return _Lexer(
+        re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})"),
+        re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>"),
+        re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*"),
+        # Name characters: ASCII letters, digits, '_', and everything from U+00B7 on. Written as the
+        # complement of what they exclude: a class of a few small ranges compiles in microseconds,
+        # one spanning the whole of Unicode in milliseconds.
+        re.compile(r"[^\x00-/:-@\[-^`{-\xb6]*"),  # VARNAME: no '.' or '-' (in `?o.SERVICE` '.' ends it)
+        re.compile(r"(?:[^\x00-,/;-@\[-^`{-\xb6]|\\[_~.\-!$&'()*+,;=/?#@%]|%[0-9A-Fa-f]{2})*"),
+        re.compile(r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"),
+    )
+
+
 _KEYWORD_LETTERS = ("service",)
 NO_SERVICE = ("SPARQL SERVICE would contact another server, so it is refused and no connection was made; "
               "pass --allow-service to permit federated queries")
@@ -94,7 +115,7 @@ def unescape_codepoints(text: str) -> str:
             raise UsageProblem(f"invalid \\u escape at character {m.start() + 1}")
         return chr(code)
 
-    return _ESCAPE.sub(repl, text) if "\\" in text else text
+    return _lexer().escape.sub(repl, text) if "\\" in text else text
 
 
 # --------------------------------------------------------------------------- bounds (a light lexer)
@@ -107,6 +128,9 @@ def shape(text: str) -> QueryShape:
     which keyword to name in a message.
     """
     src = unescape_codepoints(text)
+    lexer = _lexer()
+    iri_at, var_chars_at, number_at, word_at, local_chars_at = \
+        lexer.iri.match, lexer.var_chars.match, lexer.number.match, lexer.word.match, lexer.local_chars.match
     keywords: list[str] = []
     depth = max_depth = operators = terms = 0
     values_at: list[int] = []  # depths at which a VALUES data block is open
@@ -123,12 +147,12 @@ def shape(text: str) -> QueryShape:
             i = _skip_string(src, i)
             terms += not in_values
         elif c == "<":
-            m = _IRI.match(src, i)
+            m = iri_at(src, i)
             operators += m is None
             terms += m is not None and not in_values
             i = m.end() if m else i + 1
         elif c in "?$":
-            m = _VAR_CHARS.match(src, i + 1)
+            m = var_chars_at(src, i + 1)
             i = m.end() if m else i + 1
             terms += not in_values
         elif c in "{([":
@@ -145,15 +169,15 @@ def shape(text: str) -> QueryShape:
             depth -= 1
             i += 1
         elif c.isdigit() or (c == "." and i + 1 < n and src[i + 1].isdigit()):
-            m = _NUMBER.match(src, i)
+            m = number_at(src, i)
             i = m.end() if m and m.end() > i else i + 1
             terms += not in_values
         elif c.isalpha() or c == "_":
-            m = _WORD.match(src, i)
+            m = word_at(src, i)
             end = m.end() if m else i + 1
             name = end < n and src[end] == ":"
             if name:  # a prefixed name (ex:Thing), a term
-                rest = _LOCAL_CHARS.match(src, end + 1)
+                rest = local_chars_at(src, end + 1)
                 end = rest.end() if rest else end + 1
                 terms += not in_values
             elif m is not None:
@@ -165,7 +189,7 @@ def shape(text: str) -> QueryShape:
                     terms += not in_values
             i = end
         elif c == ":":
-            rest = _LOCAL_CHARS.match(src, i + 1)
+            rest = local_chars_at(src, i + 1)
             i = rest.end() if rest and rest.end() > i + 1 else i + 1
             terms += not in_values
         else:
@@ -386,44 +410,51 @@ def _one_line(text: str) -> str:
 
 # --------------------------------------------------------------------------- verdict cache
 
+# Verdicts by text, for a process that checks the same text again (a server, a notebook). Bounded:
+# a long-running server sees any number of distinct texts, each up to MAX_QUERY_CHARS.
 _memo: dict[str, Verdict] = {}
+_MEMO_ENTRIES = 1024
+_MEMO_TEXT_CHARS = 65_536
 
 
 def verdict(text: str, *, remember: str | None = None) -> Verdict:
     """The checked verdict for `text` (bounds, then the parser), memoised; refuses what is unbounded.
 
     remember=SLOT keeps it on disk too, under that cache slot (a canned query's name, or a built-in
-    template's hash: few, fixed texts, each slot holding its latest version), so later processes
+    template's slot: few, fixed texts, each slot holding its latest version), so later processes
     need neither the lexer nor the parser.
     """
-    import hashlib
-
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    found = _memo.get(key)
+    found = _memo.get(text)
     if found is not None:
         return found
     if remember:
-        found = _disk_verdict(key, text, remember)
+        found = _disk_verdict(text, remember)
     else:
         check_bounds(text)
         found = parse_verdict(text)
-    _memo[key] = found
+    if len(text) <= _MEMO_TEXT_CHARS:
+        if len(_memo) >= _MEMO_ENTRIES:
+            _memo.clear()
+        _memo[text] = found
     return found
 
 
-def _disk_verdict(key: str, text: str, slot: str) -> Verdict:
+def _disk_verdict(text: str, slot: str) -> Verdict:
     import json
 
-    from aihkg.graph.cache import cached
+    from aihkg.graph.cache import cached, text_key
 
     def build() -> bytes:
         check_bounds(text)
-        return json.dumps(list(parse_verdict(text))).encode()
+        return json.dumps({"text": text, "verdict": list(parse_verdict(text))}).encode()
+
+    def for_this_text(body: bytes) -> bool:
+        return json.loads(body)["text"] == text
 
     try:
-        raw = json.loads(cached(f"guard-{slot}", key, build, ".json"))
+        raw = json.loads(cached(f"guard-{slot}", text_key(text), build, ".json", check=for_this_text))["verdict"]
         return Verdict(str(raw[0]), bool(raw[1]), raw[2], raw[3])
-    except (ValueError, TypeError, IndexError):  # a damaged entry: decide afresh
+    except (ValueError, TypeError, IndexError, KeyError):  # a damaged entry: decide afresh
         check_bounds(text)
         return parse_verdict(text)
 
@@ -472,9 +503,9 @@ def checked(text: str, *, allow_service: bool = False, remote: bool = False, rem
 def template(text: str) -> CheckedQuery:
     """One of aihkg's own query texts (fixed, in its code or catalog): checked like any other, with
     the verdict kept on disk, so later processes need no parser. SERVICE is decided by the store."""
-    import hashlib
+    from aihkg.graph.cache import text_key
 
-    slot = "t" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    slot = "t" + text_key(text)
     return checked(text, allow_service=True, remember=slot, trusted=True)
 
 

@@ -34,8 +34,6 @@ founding date (absent before it), or on every day with ``since`` empty when it i
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,10 +43,10 @@ from aihkg.graph import ONTOLOGY_NS, PREFIXES, compact
 from aihkg.graph.errors import UsageProblem
 from aihkg.graph.stores import Result, Store
 from aihkg.queries import guard
+from aihkg.queries.when import POSTNOTE, When, key, parse_when, when_literal  # noqa: F401 - this module's API
 
 A = ONTOLOGY_NS
 XSD = PREFIXES["xsd"]
-POSTNOTE = "2021-01-19"  # the day POSTnote 637 was circulated (published 18 January 2021)
 
 RULE_STATUSES = ("in force", "not yet in force", "proposed", "no longer in force")
 ORG_STATUSES = ("active", "closed")
@@ -57,7 +55,6 @@ STATUS_IRI = {"in force": A + "InForce", "not yet in force": A + "NotYetInForce"
               "no longer in force": A + "NoLongerInForce", "active": A + "Active", "closed": A + "Closed"}
 _TOP_STATUS = {iri: name for name, iri in STATUS_IRI.items()}
 
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _SOURCE_RANK = {A + "OfficialRecord": 0, A + "PrimaryPublication": 1, A + "POSTnoteSource": 2,
                 A + "SecondaryReport": 3, A + "SupplierClaim": 4}
 
@@ -71,64 +68,8 @@ DATE_PROPERTIES = ("proposedDate", "adoptedDate", "royalAssentDate", "madeDate",
 # --------------------------------------------------------------------------------------- dates
 
 
-@dataclass(frozen=True)
-class When:
-    """A date as precise as it is known: a year, a month or a day (ISO text)."""
-
-    text: str
-
-    @property
-    def precision(self) -> str:
-        return {4: "year", 7: "month", 10: "day"}[len(self.text)]
-
-    @property
-    def end(self) -> str:
-        """The comparison key for "by the end of this period" (after every day in it)."""
-        return key(self.text)
-
-    @property
-    def start(self) -> str:
-        """The comparison key for "from the start of this period" (before every day in it)."""
-        return self.text
-
-    def datatype(self) -> str:
-        return XSD + {"year": "gYear", "month": "gYearMonth", "day": "date"}[self.precision]
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def key(text: str) -> str:
-    """The key a stated date is compared by: it sorts after every day of the period the date names."""
-    return text + "~"
-
-
-def parse_when(raw: str, *, today: dt.date | None = None, what: str = "date") -> When:
-    """A date typed by a user: YYYY-MM-DD, YYYY-MM, YYYY, "today" or "postnote" (19 January 2021)."""
-    text = (raw or "").strip().lower()
-    if text == "today":
-        return When((today or dt.date.today()).isoformat())
-    if text == "postnote":
-        return When(POSTNOTE)
-    match = _DATE.match(text)
-    if not match:
-        raise UsageProblem(f"{what} {raw!r} is not a date: use YYYY-MM-DD, YYYY-MM, YYYY, today or postnote")
-    year, month, day = match.groups()
-    try:
-        if day is not None:
-            dt.date(int(year), int(month), int(day))
-        elif month is not None and not 1 <= int(month) <= 12:
-            raise ValueError
-    except ValueError:
-        raise UsageProblem(f"{what} {raw!r} is not a day that exists in the calendar") from None
-    return When(text)
-
-
-def when_literal(when: When) -> Any:
-    """The typed literal (xsd:date, xsd:gYearMonth or xsd:gYear) for a date."""
-    import pyoxigraph as ox
-
-    return ox.Literal(when.text, datatype=ox.NamedNode(when.datatype()))
+# When, parse_when, when_literal and key live in queries/when.py (imported above), which a canned
+# query's date parameter reads without this module: its dataclasses cost a query process milliseconds.
 
 
 # --------------------------------------------------------------------------------------- facts

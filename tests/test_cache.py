@@ -246,3 +246,19 @@ def test_failure_while_writing_keeps_the_old_file(args: tuple[str, ...], exc: Ba
     assert run.code == code, run.err
     assert re.fullmatch(rf"aihkg: error: {message}\n", run.err), run.err
     _kept(precious)
+
+
+@pytest.mark.parametrize("corrupt", list(CORRUPTIONS.values()), ids=list(CORRUPTIONS))
+def test_an_entry_opened_for_parsing_is_checked_first(corrupt: Callable[[bytes], bytes], tmp_path: Path) -> None:
+    """open_entry hands a parser the cache file itself (the graph is not copied into Python): at the
+    first byte of the body when its length and CRC hold, and never when they do not."""
+    from aihkg.graph.cache import open_entry, write_entry
+
+    entry = tmp_path / "builtin-x.nq"
+    body = REAL_LABEL + b"\n" + b"<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n"
+    write_entry(entry, body)
+    with open_entry(entry) as handle:  # type: ignore[union-attr]
+        assert handle.read() == body
+    entry.write_bytes(corrupt(entry.read_bytes()))
+    assert open_entry(entry) is None
+    assert open_entry(tmp_path / "missing.nq") is None

@@ -261,6 +261,13 @@ def test_a_query_imports_no_heavy_library(argv: list[str]) -> None:
     for heavy in ("rdflib", "pyparsing", "networkx", "matplotlib", "owlready2", "pyshacl", "owlrl", "scipy",
                   "starlette", "uvicorn", "jinja2", "aihkg.web"):
         assert heavy not in modules, heavy
+    # Start-up: what a cold query does not need either (each costs milliseconds against a bare
+    # pyoxigraph script; bench/coldstart.py measures the whole): PyYAML (headers are cached),
+    # OpenSSL (cache entries are checked by CRC), tempfile, decimal and dataclasses, the RDF file
+    # readers and the time views (a date parameter reads queries/when.py), importlib's resources.
+    for light in ("yaml", "hashlib", "_hashlib", "tempfile", "decimal", "dataclasses", "aihkg.graph.files",
+                  "aihkg.queries.time", "importlib.resources", "importlib.metadata"):
+        assert light not in modules, light
 
 
 def test_data_format_overrides_the_extension(cli_run, tmp_path: Path) -> None:

@@ -334,3 +334,25 @@ def test_a_users_canned_query_runs_in_the_sandbox_and_a_builtin_one_does_not(kg,
     assert kg.prepare("challenges_by_use_count").checked.trusted
     assert int(mine.rows("mine")[0]["n"]) > 8000
     mine.close()
+
+
+def test_a_kept_verdict_is_used_only_for_its_own_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verdict entries are named by a short CRC (no OpenSSL in a query process); two texts that share
+    a name must never share a verdict, so an entry holding another text is decided afresh."""
+    from aihkg.graph.cache import entry_path, text_key, write_entry
+
+    monkeypatch.setenv("AIHKG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(guard, "_memo", {})
+    text = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    innocent = ["select", False, None, None]
+    entry = entry_path("guard-mine", text_key(text), ".json")
+    # An entry under this text's name that was written for another text (a CRC collision).
+    write_entry(entry, json.dumps({"text": "SELECT * WHERE { ?s ?p ?o }", "verdict": innocent}).encode())
+
+    found = verdict(text, remember="mine")
+
+    assert found.form == "select" and found.service  # parsed again, not taken from the entry
+    kept = json.loads(entry.read_bytes().partition(b"\n")[2])
+    assert kept["text"] == text and kept["verdict"][1] is True  # the entry now holds this text's verdict
+    monkeypatch.setattr(guard, "_memo", {})
+    assert verdict(text, remember="mine") == found
