@@ -721,7 +721,7 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         started = time.perf_counter()
         if is_remote(location) or data_format == "check":
             raise UsageProblem(f"{location}: `aihkg load` reads local files only")
-        resolve_format(location, data_format)  # an unknown extension is a usage error, before the file is read
+        fmt = resolve_format(location, data_format)  # an unknown extension is a usage error, before the file is read
         if Path(location).is_dir():
             raise DataProblem(f"{location}: is a folder, not an RDF file (name the files in it)")
         if not Path(location).exists():
@@ -731,8 +731,9 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         try:
             # The same reader as --data, so a file `load` accepts passes the same checks (literal
             # size, XML entity expansion, encoding); large files are streamed from disk.
-            quads = iter_rdf(location, format_override=data_format)
-            store.store.bulk_extend(visible(_counted(quads, counter, location, started, progress)))
+            quads = _counted(iter_rdf(location, format_override=data_format), counter, location, started, progress)
+            # Formats of triples only put nothing in a named graph: no default-graph copies to add.
+            store.store.bulk_extend(quads if fmt in ("N_TRIPLES", "TURTLE", "RDF_XML") else visible(quads))
         except DataProblem as exc:
             raise DataProblem(f"{exc} (nothing from this load was kept)") from None
         seconds = time.perf_counter() - started
