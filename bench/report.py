@@ -21,6 +21,10 @@ LOAD_MAX_S = 10.0
 MEDIAN_MAX_S = 0.5
 SLOWEST_MAX_S = 3.0
 SPEEDUP_MIN = 10.0
+# The on-disk store (issue 11): bound by RocksDB lookups, so at least 2x rdflib on every query and
+# 15x over the 30 queries one after another.
+DISK_SPEEDUP_MIN = 2.0
+DISK_AGGREGATE_MIN = 15.0
 RSS_MAX_MIB = 1024.0
 
 
@@ -105,8 +109,12 @@ def markdown(res: dict[str, Any], bench: Path) -> str:
     s = res["settings"]
     cap = float(s["cap"])
     out: list[str] = ["# aihkg benchmark results", ""]
+    every_store = "memory,oxigraph,rdflib"
+    stores_arg = "" if s.get("stores", every_store) == every_store else f" --stores {s['stores']}"
+    budget_arg = "" if float(s.get("budget", 30)) == 30 else f" --budget {float(s['budget']):g}"
     out.append(f"Run of {m['date']} by `python bench/run.py --sizes {s['sizes']} --repeat {s['repeat']} "
-               f"--cap {cap:g}` ({res.get('total_seconds', 0) / 60:.0f} min in all).")
+               f"--cap {cap:g}{budget_arg}{stores_arg}{' --skip-cold' if not res.get('cold') else ''}` "
+               f"({res.get('total_seconds', 0) / 60:.0f} min in all).")
     out += ["", "## Machine", "",
             f"- CPU: {m['cpu']} ({m['cpus']} CPUs visible), memory {m['memory']}",
             f"- {m['platform']}; Python {m['python']}",
@@ -125,9 +133,10 @@ def markdown(res: dict[str, Any], bench: Path) -> str:
             f"¹ = not run because it was already over the cap at a smaller size; "
             f"² = not run because its time at the smaller size times the growth in triples is more than "
             f"{2 * cap:g} s (a linear extrapolation; real growth was quadratic where we could check).",
-            "- Latency is `store.query(text, form)` as the CLI calls it: the query and turning every row into "
-            "pyoxigraph terms. Parameters are bound once beforehand by the product's own `prepare()` "
-            "(entity parameters by IRI, which copy 0 keeps).",
+            "- Latency is `store.query(checked)` as `aihkg query NAME` calls it (the bound text under the canned "
+            "query's own verdict, run in the process): the query and turning every row into pyoxigraph terms; on "
+            "oxigraph:DIR that includes sorting the rows in Python (graph/ordering.py). Parameters are bound once "
+            "beforehand by the product's own `prepare()` (entity parameters by IRI, which copy 0 keeps).",
             "- Load time is the product's path: `memory_store([FILE])`, `rdflib_store([FILE])`, or for "
             "oxigraph:DIR creating the store (built-in graph, as on first use) plus `bulk_load` of the other "
             "copies (what `aihkg load FILE` does). Peak memory is `ru_maxrss` of the child process that "
@@ -361,23 +370,24 @@ def targets_section(res: dict[str, Any]) -> list[str]:
                        f"(slowest `{slow_name}` {fmt_s(slow, cap)}"
                        + (f"; over {SLOWEST_MAX_S:g} s: {over}" if over else "") + ")")
         if rd:
+            speedup_min = DISK_SPEEDUP_MIN if store == "oxigraph" else SPEEDUP_MIN
             timed = {n: (latency(rd.get("queries", {}).get(n)), latency(st["queries"].get(n))) for n in res["queries"]}
             judged = [(n, *ratio_text(slow, fast, cap)) for n, (slow, fast) in timed.items()]
             known = [(n, v) for n, _, v in judged if v is not None]
-            fast = [n for n, v in known if v >= SPEEDUP_MIN]
+            fast = [n for n, v in known if v >= speedup_min]
             # a lower bound under the target (rdflib capped, Oxigraph slow) decides nothing
-            bound_only = {n for n, t, v in judged if v is not None and t.startswith(">") and v < SPEEDUP_MIN}
+            bound_only = {n for n, t, v in judged if v is not None and t.startswith(">") and v < speedup_min}
             slow_ones = [f"`{n}` ({t})" for n, t, v in judged
-                         if v is not None and v < SPEEDUP_MIN and n not in bound_only]
+                         if v is not None and v < speedup_min and n not in bound_only]
             unknown = [f"`{n}` ({t})" for n, t, v in judged if v is None or n in bound_only]
             known = [(n, v) for n, v in known if n not in bound_only]
             finite = [v for _, v in known if v != INF and v > 0]
             gm = math.exp(sum(math.log(v) for v in finite) / len(finite)) if finite else None
             verdict = "met" if known and len(fast) == len(known) and not unknown else "NOT met"
-            out.append(f"  - ≥ {SPEEDUP_MIN:g}× faster than rdflib on the same queries: **{verdict}** "
-                       f"({len(fast)} of {len(res['queries'])} queries at ≥ {SPEEDUP_MIN:g}×"
+            out.append(f"  - ≥ {speedup_min:g}× faster than rdflib on the same queries: **{verdict}** "
+                       f"({len(fast)} of {len(res['queries'])} queries at ≥ {speedup_min:g}×"
                        + (f"; geometric mean of the ratios, lower bounds included, {gm:,.0f}×" if gm else "")
-                       + (f"; below {SPEEDUP_MIN:g}×: {', '.join(slow_ones)}" if slow_ones else "")
+                       + (f"; below {speedup_min:g}×: {', '.join(slow_ones)}" if slow_ones else "")
                        + (f"; undecided (both capped or a lower bound only): {', '.join(unknown)}" if unknown else "")
                        + ")")
             pairs = [(a, b) for a, b in timed.values() if a is not None and b is not None and b != INF]
@@ -389,7 +399,10 @@ def targets_section(res: dict[str, Any]) -> list[str]:
                            f"{'≥ ' if bounded else ''}{fmt_s(slow_total)}"
                            + (f" ({bounded} capped or not run, counted as {cap:g} s)" if bounded else "")
                            + f", this store {fmt_s(fast_total)}: {'≥ ' if bounded else ''}"
-                           f"{slow_total / fast_total:,.0f}× (a summary; the verdict above is per query)")
+                           f"{slow_total / fast_total:,.0f}×"
+                           + (f" (target ≥ {DISK_AGGREGATE_MIN:g}×: **"
+                              f"{'met' if slow_total / fast_total >= DISK_AGGREGATE_MIN else 'NOT met'}**)"
+                              if store == "oxigraph" else " (a summary; the verdict above is per query)"))
         rss = st.get("rss_mib")
         if rss:
             out.append(f"  - peak memory < 1 GiB: **{'met' if rss < RSS_MAX_MIB else 'NOT met'}** ({rss:.0f} MiB)")
