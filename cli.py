@@ -613,7 +613,7 @@ def viz(opts: Options, output: str | None, view: str | None, focus: str | None, 
         if output.lower().endswith(".html"):
             from aihkg.web.page import write_html  # the page `aihkg serve` shows at /graph, for offline use
 
-            facts = write_html(g, output, title=title, layout=layout, groups=groups)
+            facts = write_html(g, output, title=title, layout=layout or "spring", groups=groups)
         else:
             facts = draw_picture(g, output, layout=layout, title=title, groups=groups,
                                  edge_labels=bool(focus) and view == "network", cache_name=cache_name)
@@ -791,7 +791,7 @@ def serve(ctx: click.Context, host: str, port: int, serve_timeout: float | None,
 @click.pass_obj
 def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
     """Add RDF files to a persistent Oxigraph store (--store oxigraph:DIR), in bulk."""
-    from aihkg.graph.stores import bulk_load, disk_store
+    from aihkg.graph.stores import all_or_nothing, bulk_load, disk_store
     from aihkg.graph.stores import refresh_builtin as refresh
 
     spec = opts.store or os.environ.get("AIHKG_STORE") or "memory"
@@ -808,8 +808,9 @@ def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
             note(f"built-in graph: {refresh(store, folder):,} triples")
         if files:
             note(f"adding {len(files)} file(s) to {spec} (nothing else in the store changes)")
-            total = bulk_load(store, files, data_format=opts.data_format, allow_remote=opts.allow_remote,
-                              progress=note)
+            with all_or_nothing(store):  # a load that stops part-way leaves the store as it was
+                total = bulk_load(store, files, data_format=opts.data_format, allow_remote=opts.allow_remote,
+                                  progress=note)
             note(f"done: {total:,} triples added to {spec}")
     finally:
         store.close()

@@ -37,6 +37,7 @@ MAX_SECONDS = 7 * 24 * 3600.0
 
 _timer: threading.Timer | None = None
 _expires: float | None = None
+_what = ""  # the error line's text, without "aihkg: error: ", once a limit is armed
 _backstop: tuple[int, int] | None = None  # (watchdog pid, write end of its pipe)
 _WATCHDOG = 'IFS= read -r _ && printf "%s\\n" "$1" >&2'
 
@@ -58,11 +59,12 @@ def start(seconds: float, what: str = "the query") -> None:
     Once armed, the limit covers the rest of the command: a later call changes nothing, so a
     phase that starts late (the query after the store was loaded) cannot extend it.
     """
-    global _timer, _expires
+    global _timer, _expires, _what
     if _timer is not None or not seconds or seconds <= 0:
         return
     seconds = check_seconds(seconds)
     line = message(seconds, what)
+    _what = line.removeprefix("aihkg: error: ")
 
     def expire() -> None:
         _end_now(line)
@@ -77,6 +79,12 @@ def start(seconds: float, what: str = "the query") -> None:
 def remaining() -> float | None:
     """Seconds left before the limit, or None when there is none."""
     return None if _expires is None else max(0.0, _expires - time.monotonic())
+
+
+def overrun() -> str | None:
+    """The limit's error text if it has passed (work that held the GIL past it, the timer unable
+    to run), else None: for a step that must not commit once the limit is gone."""
+    return _what if _expires is not None and time.monotonic() >= _expires else None
 
 
 def cancel() -> None:

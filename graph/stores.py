@@ -22,12 +22,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aihkg.graph import GRAPH_IRI, builtin
-from aihkg.graph.errors import DataProblem, IncompleteResult, StoreProblem, UsageProblem
+from aihkg.graph.errors import DataProblem, IncompleteResult, QueryTimeout, StoreProblem, UsageProblem
 
 if TYPE_CHECKING:
     from aihkg.queries.guard import CheckedQuery
@@ -463,6 +464,14 @@ def disk_store(folder: str, *, write: bool = False,
         raise StoreProblem(f"{name}: the store folder is read-only ({exc}); `aihkg load` needs to write to it "
                            "(queries can still read it)") from None
     try:
+        if write:
+            _undo_interrupted_load(path, name, note)
+        elif _undo_paths(path)[0].exists():
+            # A load died without undoing its part (the process was killed): read the store as it was.
+            if note:
+                note(f"{name}: a load was interrupted; reading the store as it was before it "
+                     "(the next `aihkg load` takes the partial load out)")
+            path = _undo_paths(path)[0]
         store = ox.Store(str(path)) if write else ox.Store.read_only(str(path))
     except OSError as exc:
         lock.release()
@@ -621,6 +630,68 @@ def _structure_at(db: Any, start: Any, limit: int, visited: set[Any]) -> list[An
     return sorted(quads, key=str)
 
 
+def _undo_paths(path: Path) -> tuple[Path, Path]:
+    """(the checkpoint a load can be undone to, the name it takes once the load has succeeded)."""
+    return path.with_name(f".{path.name}.load-undo"), path.with_name(f".{path.name}.load-done")
+
+
+def _undo_interrupted_load(path: Path, name: str, note: Callable[[str], None] | None) -> None:
+    """Put back the checkpoint of a load that did not finish; the store must be closed and locked.
+
+    Each step is a rename or the removal of a folder nobody reads, so a crash between any two of
+    them leaves a state this function finishes from.
+    """
+    import shutil
+
+    undo, done = _undo_paths(path)
+    partial = path.with_name(f".{path.name}.load-partial")
+    for leftover in (done, partial, undo.with_name(undo.name + ".tmp")):  # .tmp: RocksDB's unfinished checkpoint
+        shutil.rmtree(leftover, ignore_errors=True)
+    if not undo.exists():
+        return
+    if path.exists():
+        os.rename(path, partial)
+    os.rename(undo, path)
+    shutil.rmtree(partial, ignore_errors=True)
+    if note:
+        note(f"{name}: a load did not finish; the store is back as it was before it")
+
+
+@contextmanager
+def all_or_nothing(store: OxigraphStore, note: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Undo every change made inside the block if it does not finish (an error, --timeout, Ctrl-C).
+
+    Oxigraph's bulk loader writes batch by batch, so a stopped load would leave part of a file in
+    the store. A checkpoint (hard links to RocksDB's immutable files: cheap) is taken first and put
+    back on failure; if the process is killed instead, the next open of the store puts it back.
+    """
+    import gc
+    import shutil
+
+    path = Path(store.path or "")
+    undo, done = _undo_paths(path)
+    try:
+        store.store.backup(str(undo))
+    except (OSError, RuntimeError) as exc:
+        raise StoreProblem(f"{store.name}: cannot keep a checkpoint to undo a failed load ({exc}); "
+                           "nothing was loaded") from None
+    from aihkg.graph import deadline
+
+    try:
+        yield
+        store.store.flush()
+        late = deadline.overrun()
+        if late:  # the loader held the GIL past --timeout, so the timer could not stop it: undo, as promised
+            raise QueryTimeout(late)
+    except BaseException:
+        store.store = None  # closes the database (the lock stays held) so its folder can be swapped
+        gc.collect()
+        _undo_interrupted_load(path, store.name, None)
+        raise
+    os.rename(undo, done)  # from here on the load counts as done, even if the removal is cut short
+    shutil.rmtree(done, ignore_errors=True)
+
+
 def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: str | None,
               allow_remote: bool, progress: Callable[[str], None]) -> int:
     """Add files to a writable Oxigraph store, in bulk, reporting triples and rate; return total."""
@@ -644,7 +715,7 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
             quads = iter_rdf(location, format_override=data_format)
             store.store.bulk_extend(visible(_counted(quads, counter, location, started, progress)))
         except DataProblem as exc:
-            raise DataProblem(f"{exc} (nothing from this file was kept)") from None
+            raise DataProblem(f"{exc} (nothing from this load was kept)") from None
         seconds = time.perf_counter() - started
         progress(f"{location}: {counter['n']:,} triples loaded in {seconds:.2f} s "
                  f"({counter['n'] / max(seconds, 1e-9):,.0f} triples/s)")

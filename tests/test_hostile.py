@@ -473,13 +473,15 @@ def _files(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def _store_digest(store: Path) -> str:
-    """The persistent store's content (RocksDB rewrites its own files even when no triple changes)."""
-    import pyoxigraph as ox
+    """The persistent store's content as aihkg reads it (RocksDB rewrites its own files even when no
+    triple changes; a load stopped by --timeout is undone when the store is next opened)."""
+    from aihkg.graph.stores import disk_store
 
-    db = ox.Store.read_only(str(store / "oxigraph"))
-    digest = hashlib.sha256("\n".join(sorted(str(q) for q in db)).encode()).hexdigest()
-    del db
-    return digest
+    opened = disk_store(str(store))
+    try:
+        return hashlib.sha256("\n".join(sorted(str(q) for q in opened.store)).encode()).hexdigest()
+    finally:
+        opened.close()
 
 
 def _cache_files() -> dict[str, str]:
@@ -816,13 +818,13 @@ CORPUS = [
     bad("load-unknown-extension", "--store", "oxigraph:store", "load", "data.docx", process=True, notes=True, code=2,
         err=r"data\.docx: cannot tell the RDF format"),
     bad("load-syntax-error", "--store", "oxigraph:store", "load", "syntax_error.ttl", process=True, notes=True,
-        code=1, err=r"syntax_error\.ttl:3:\d+: not valid Turtle: .*nothing from this file was kept"),
+        code=1, err=r"syntax_error\.ttl:3:\d+: not valid Turtle: .*nothing from this load was kept"),
     bad("load-huge-literal", "--store", "oxigraph:store", "load", "huge_literal.nt", process=True, notes=True,
         code=1, err=r"huge_literal\.nt: a literal of 10,000,001 characters"),
     bad("load-billion-laughs", "--store", "oxigraph:store", "load", "billion_laughs.rdf", process=True, notes=True,
         code=1,
         err=r"billion_laughs\.rdf: RDF/XML refused: its DTD declares an entity whose value refers to other "
-            r"entities.*nothing from this file was kept"),
+            r"entities.*nothing from this load was kept"),
     bad("push-memory-store", "push", code=2, err=r"`aihkg push` uploads to a SPARQL endpoint"),
     bad("push-persistent-store", "--store", "oxigraph:store", "push", process=True, code=2,
         err=r"`aihkg push` uploads to a SPARQL endpoint"),
@@ -877,7 +879,7 @@ CORPUS = [
     bad("dtd-no-space-export", "--timeout", "20", "--data", "entities/no_space.rdf", "export", "-f", "nt",
         process=True, code=1, err=rf"no_space\.rdf: {DTD_REFUSED}declares an entity in a form"),
     bad("dtd-colon-names-load", "--timeout", "20", "--store", "oxigraph:store", "load", "entities/colon_names.rdf",
-        process=True, notes=True, code=1, err=rf"colon_names\.rdf: {DTD_REFUSED}.*nothing from this file was kept"),
+        process=True, notes=True, code=1, err=rf"colon_names\.rdf: {DTD_REFUSED}.*nothing from this load was kept"),
     bad("dtd-nested-rdflib", "--timeout", "20", "--store", "rdflib", "--data", "entities/nested.rdf", *Q,
         process=True, code=1, err=rf"nested\.rdf: {DTD_REFUSED}declares an entity whose value refers"),
     # ---- --timeout: a usable number, and it stops every phase, even a C call that holds the GIL
@@ -1044,7 +1046,7 @@ BOUNDED = [
          note=r"aihkg: note: the graph's blank nodes nest deeper than rdflib's writer can follow; wrote it with "
               r"Oxigraph instead \(expanded JSON-LD, no @context\)\n" + WROTE),
     fine("nested-ring-5000-export-jsonld", "--timeout", "20", "--data", "ring_5000.nt", "export", "-f", "jsonld",
-         "-o", "out.jsonld", note=r"aihkg: note: rdflib's writer kept 8,266 of the graph's 13,266 triples "
+         "-o", "out.jsonld", note=r"aihkg: note: rdflib's writer kept [\d,]+ of the graph's [\d,]+ triples "
                                   r"\(it drops blank nodes that refer to each other in a cycle\).*\n" + WROTE),
     fine("nested-bnodes-10000-export-xml", "--timeout", "20", "--data", "nested_bnodes_10000.ttl", "export", "-f",
          "xml", "-o", "out.xml", note=r"aihkg: note: the graph's blank nodes nest deeper.*flat RDF/XML\)\n" + WROTE),

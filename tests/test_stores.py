@@ -108,3 +108,45 @@ def test_unreachable_endpoint_is_a_clear_error() -> None:
     assert run.code == 1
     assert "cannot reach http://127.0.0.1" in run.err
     assert "Traceback" not in run.err
+
+
+def _store_count(folder: Path) -> int:
+    run = aihkg("--store", f"oxigraph:{folder}", "sparql", "-e", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                "--format", "csv")
+    assert run.code == 0, run.err
+    return int(run.out.splitlines()[1])
+
+
+def test_a_load_that_fails_part_way_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    folder = tmp_path / "st"
+    before = _store_count(folder)
+    good = tmp_path / "good.nt"
+    good.write_text("".join(f"<http://example.org/s{i}> <http://example.org/p> \"{i}\" .\n" for i in range(2000)))
+    bad = tmp_path / "bad.nt"
+    bad.write_text('<http://example.org/a> <http://example.org/p> "1" .\nthis is not N-Triples\n')
+    run = aihkg("--store", f"oxigraph:{folder}", "load", str(good), str(bad))
+    assert run.code == 1 and "bad.nt:2:" in run.err and "nothing from this load was kept" in run.err, run.err
+    assert _store_count(folder) == before  # the first file's 2,000 triples went too
+    assert sorted(p.name for p in folder.iterdir() if "load" in p.name) == []
+
+
+def test_a_load_killed_by_the_timeout_is_undone_when_the_store_is_next_opened(tmp_path: Path) -> None:
+    folder = tmp_path / "st"
+    before = _store_count(folder)
+    big = tmp_path / "big.nt"
+    with big.open("w") as out:
+        for i in range(600_000):
+            out.write(f'<http://example.org/s{i}> <http://example.org/p> "value {i}" .\n')
+    run = aihkg("--timeout", "0.5", "--store", f"oxigraph:{folder}", "load", str(big))
+    assert run.code == 1 and "did not finish within 0.5 s" in run.err, run.err
+    assert (folder / ".oxigraph.load-undo").is_dir()  # the process was ended: the undo waits for the next open
+    reader = aihkg("--store", f"oxigraph:{folder}", "sparql", "-e", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                   "--format", "csv")
+    assert reader.code == 0 and int(reader.out.splitlines()[1]) == before
+    assert "a load was interrupted; reading the store as it was before it" in reader.err
+    small = tmp_path / "small.nt"
+    small.write_text('<http://example.org/x> <http://example.org/p> "1" .\n')
+    run = aihkg("--store", f"oxigraph:{folder}", "load", str(small))
+    assert run.code == 0 and "a load did not finish; the store is back as it was before it" in run.err, run.err
+    assert _store_count(folder) == before + 1
+    assert sorted(p.name for p in folder.iterdir() if "load" in p.name) == []

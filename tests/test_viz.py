@@ -391,7 +391,8 @@ def test_viz_network_view_and_its_page(cli_run, tmp_path: Path) -> None:
     run = cli_run("--no-builtin-data", "--data", str(DATA / "mini.ttl"), "--data", str(DATA / "mini_events.ttl"),
                   "viz", "-o", str(page))
     assert run.code == 0 and run.err.startswith("11 individuals, ")  # a page shows the network, folded too
-    data = json.loads(page.read_text().split("const DATA = ", 1)[1].split(";\n", 1)[0])
+    data = json.loads(page.read_text().split('<script type="application/json" id="graph-data">', 1)[1]
+                      .split("</script>", 1)[0])
     assert len(data["elements"]["nodes"]) == 11
 
 
