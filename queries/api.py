@@ -233,7 +233,7 @@ class KnowledgeGraph:
                 if o.value not in desc.descriptions:
                     desc.descriptions.append(o.value)
                 continue
-            if direction == "out" and p == PREFIXES["dcterms"] + "source":
+            if direction == "out" and p in _CITES:
                 info = sources.setdefault(o.value, {"iri": o.value})
                 for key in ("title", "publisher", "date", "url"):
                     if row.get(key) is not None:
@@ -436,6 +436,8 @@ def _snippet(text: str, word: str, width: int = 90) -> str:
     return ("…" if start else "") + flat[start:start + width] + ("…" if start + width < len(flat) else "")
 
 
+_CITES = (PREFIXES["aihkg"] + "describedBy", PREFIXES["dcterms"] + "source")
+
 _LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?s ?label WHERE {
   VALUES ?s { UNDEF }
@@ -451,12 +453,13 @@ SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?symmetric ?title ?publisher ?d
   VALUES ?s { UNDEF }
   # No FILTER on outer variables inside OPTIONAL: Virtuoso plans such a group as a cross product
   # (it refused the earlier form, estimating ~160000 s). Sources get their own branch instead.
+  # aihkg:describedBy, or dcterms:source as older data may say it of an individual.
   {
     { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
-    FILTER (?p != dcterms:source)
+    FILTER (?p != dcterms:source && ?p != aihkg:describedBy)
   } UNION {
-    { ?s dcterms:source ?o BIND ("out" AS ?dir) } UNION { ?o dcterms:source ?s BIND ("in" AS ?dir) }
-    BIND (dcterms:source AS ?p)
+    { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
+    VALUES ?p { aihkg:describedBy dcterms:source }
     OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
     OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url }
   }
