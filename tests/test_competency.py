@@ -36,7 +36,7 @@ def column(rows: list[tuple], i: int = 0) -> set:
 
 def test_cq01_which_uses_does_the_postnote_describe(kg) -> None:
     rows = ask(kg, """SELECT ?u WHERE { ?u a aihkg:AIUse ;
-        dcterms:source ?s . FILTER (?s IN (src:postnote-637, src:covington-postnote-summary)) }""")
+        aihkg:describedBy ?s . FILTER (?s IN (src:postnote-637, src:covington-postnote-summary)) }""")
     assert {"ClinicalDecisionSupport", "PatientMonitoring", "AdministrativeAutomation",
             "MedicalImageInterpretation", "TreatmentPlanning", "PatientFacingTools"} <= column(rows)
 
@@ -257,7 +257,7 @@ def test_cq28_devolution_shows_in_welsh_guidance(kg) -> None:
 
 def test_cq29_every_fact_traces_to_a_source_with_a_url(kg) -> None:
     rows = ask(kg, """SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a/rdfs:subClassOf* aihkg:AIUse .
-        FILTER NOT EXISTS { ?x dcterms:source/aihkg:url ?u } }""")
+        FILTER NOT EXISTS { ?x aihkg:describedBy/aihkg:url ?u } }""")
     assert rows == [(0,)]
 
 
