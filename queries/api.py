@@ -51,6 +51,8 @@ class Description:
     # (relation label, direction "out"/"in", property IRI) -> [(IRI or None, text)]
     relations: dict[tuple[str, str, str], list[tuple[str | None, str]]] = field(default_factory=dict)
     sources: list[dict[str, str]] = field(default_factory=list)
+    # (property IRI, value: IRI or lexical form) -> the source IRIs that back that statement
+    backing: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,6 +235,8 @@ class KnowledgeGraph:
                 if o.value not in desc.descriptions:
                     desc.descriptions.append(o.value)
                 continue
+            if direction == "in" and p == PREFIXES["rdf"] + "subject":
+                continue  # a reified statement about this entity: shown as the sources of that statement
             if direction == "out" and p in _CITES:
                 info = sources.setdefault(o.value, {"iri": o.value})
                 for key in ("title", "publisher", "date", "url"):
@@ -258,6 +262,20 @@ class KnowledgeGraph:
                 bucket.append(item)
         if len(result.rows) == 0:
             raise UsageProblem(f"nothing is known about {compact(target)}")
+        # Which source backs which statement: the reified rdf:Statements about this entity.
+        labels = {prop: rel for rel, _direction, prop in desc.relations}
+        for row in self.store.query(binding.fill(_STATEMENT_SOURCES, s=[binding.iri(target)])).dicts():
+            key, src = (row["p"].value, row["o"].value), row["source"].value
+            info = sources.setdefault(src, {"iri": src})
+            for name in ("title", "publisher", "date", "url"):
+                if row.get(name) is not None:
+                    info.setdefault(name, row[name].value)
+            backs = info.setdefault("backs", [])
+            stated = f"{labels.get(key[0], compact(key[0]))}: {key[1]}"
+            if stated not in backs:
+                backs.append(stated)
+            if src not in desc.backing.setdefault(key, []):
+                desc.backing[key].append(src)
         desc.sources = sorted(sources.values(), key=lambda s: s.get("date", ""))
         for bucket in desc.relations.values():
             bucket.sort(key=lambda item: item[1].lower())
@@ -437,6 +455,17 @@ def _snippet(text: str, word: str, width: int = 90) -> str:
 
 
 _CITES = (PREFIXES["aihkg"] + "describedBy", PREFIXES["dcterms"] + "source")
+
+_STATEMENT_SOURCES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX aihkg: <https://w3id.org/aihkg/ontology#>
+SELECT ?p ?o ?source ?title ?publisher ?date ?url WHERE {
+  VALUES ?s { UNDEF }
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; dcterms:source ?source .
+  OPTIONAL { ?source dcterms:title ?title } OPTIONAL { ?source dcterms:publisher ?publisher }
+  OPTIONAL { ?source dcterms:date ?date } OPTIONAL { ?source aihkg:url ?url }
+}
+ORDER BY ?p ?o ?source"""
 
 _LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?s ?label WHERE {
