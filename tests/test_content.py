@@ -125,8 +125,12 @@ def test_legislation_carries_official_identifiers(rdf_graph) -> None:
         ident = rdf_graph.value(law, AIHKG.officialIdentifier)
         assert ident is not None and ident.datatype == XSD.anyURI, law
         assert re.match(r"^(http://www\.legislation\.gov\.uk/|http://data\.europa\.eu/eli/)", str(ident)), law
+        # and as a link, so the graph joins legislation.gov.uk's and EUR-Lex's own RDF
+        assert URIRef(str(ident)) in set(rdf_graph.objects(law, SKOS.exactMatch)), law
     assert str(rdf_graph.value(KG.UKMDR2002, AIHKG.officialIdentifier)) == "http://www.legislation.gov.uk/uksi/2002/618"
     assert str(rdf_graph.value(KG.EUAIAct, AIHKG.officialIdentifier)) == "http://data.europa.eu/eli/reg/2024/1689/oj"
+    # Wikidata only where a source gives the Q-number; FACTS.md gives none, so there are none
+    assert not [o for o in rdf_graph.objects() if str(o).startswith(("http://www.wikidata.org/", "https://www.wikidata.org/"))]
 
 
 def test_statuses_and_what_replaced_what(rdf_graph) -> None:
