@@ -514,7 +514,8 @@ def to_cytoscape(g: Any, positions: dict[str, tuple[float, float]] | None = None
 
 
 def export_network(kg: Any, fmt: str) -> bytes:
-    g = build_network(kg.store)
+    # Cytoscape.js JSON carries each node's sources (title and URL); GraphML and GEXF attributes are scalars.
+    g = build_network(kg.store, with_sources=fmt == "cytoscape")
     if fmt == "graphml":
         return to_graphml(g)
     if fmt == "gexf":

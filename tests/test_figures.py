@@ -60,3 +60,38 @@ def test_shapes_refuse_an_unqualified_statistic_and_a_bad_range() -> None:
     report = validate_graph([str(DATA / "statistic_unqualified.ttl")], reasoner=False).text()
     assert "one aihkg:valueQualifier" in report and "says the year is not stated" in report
     assert "gives both ends" in report
+
+
+# ----------------------------------------------------------------- the smaller defects of issue 14
+
+
+def test_addressing_a_challenge_names_the_kind_of_every_rule(kg) -> None:
+    rows = kg.rows("regulations_addressing_challenge", challenge="privacy")
+    kinds = {r["regulation"].rsplit("/", 1)[-1]: r["kindLabel"] for r in rows}
+    assert kinds["DataProtectionAct2018"] == "Act" and kinds["UKGDPR"] == "Retained EU law"
+    assert all(kinds.values())
+
+
+def test_bills_and_proposals_are_not_yet_law_not_voluntary(rdf_graph) -> None:
+    proposals = set(rdf_graph.subjects(RDF.type, AIHKG.ProposedLegislation))
+    assert len(proposals) >= 2
+    assert {rdf_graph.value(p, AIHKG.legalForce) for p in proposals} == {AIHKG.NotYetLaw}
+
+
+def test_cytoscape_export_gives_each_node_its_sources(cli_run) -> None:
+    import json
+
+    nodes = json.loads(cli_run("export", "-f", "cytoscape").out)["elements"]["nodes"]
+    assert nodes and all(n["data"]["sources"] for n in nodes)
+    mhra = next(n for n in nodes if n["data"]["id"].endswith("/MHRA"))
+    assert all(s["title"] and s["url"].startswith("http") for s in mhra["data"]["sources"])
+
+
+def test_only_babylons_uk_business_was_acquired(rdf_graph) -> None:
+    assert rdf_graph.value(KG.BabylonHealth, AIHKG.acquiredBy) is None
+    assert rdf_graph.value(KG.BabylonUKBusiness, AIHKG.acquiredBy) == KG.eMedHealthcare
+    assert rdf_graph.value(KG.BabylonUKBusiness, AIHKG.subOrganisationOf) == KG.BabylonHealth
+
+
+def test_the_consumer_protection_act_gives_rise_to_the_liability_sink(rdf_graph) -> None:
+    assert (KG.ConsumerProtectionAct1987, AIHKG.givesRiseTo, KG.LiabilitySink) in rdf_graph
