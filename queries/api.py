@@ -487,8 +487,12 @@ SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?symmetric ?title ?publisher ?d
     { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
     FILTER (?p != dcterms:source && ?p != aihkg:describedBy)
   } UNION {
-    { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
-    VALUES ?p { aihkg:describedBy dcterms:source }
+    # One branch per property and direction, each binding ?p itself: a VALUES ?p here made
+    # Virtuoso return rows with an inverse label but no inverse property.
+    { ?s aihkg:describedBy ?o BIND ("out" AS ?dir) BIND (aihkg:describedBy AS ?p) }
+    UNION { ?o aihkg:describedBy ?s BIND ("in" AS ?dir) BIND (aihkg:describedBy AS ?p) }
+    UNION { ?s dcterms:source ?o BIND ("out" AS ?dir) BIND (dcterms:source AS ?p) }
+    UNION { ?o dcterms:source ?s BIND ("in" AS ?dir) BIND (dcterms:source AS ?p) }
     OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
     OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url }
   }
