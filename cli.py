@@ -321,6 +321,8 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
                            "values": [{"iri": i, "label": t} if i else {"value": t} for i, t in vals]}
                           for (rel, direction, prop), vals in sorted(d.relations.items())],
             "sources": d.sources,
+            "statements": [{"property": prop, "value": value, "sources": srcs}
+                           for (prop, value), srcs in sorted(d.backing.items())],
         }
         click.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
@@ -332,12 +334,16 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
     for text in d.descriptions:
         lines.append("")
         lines.extend("  " + part for part in _wrap(text, 96))
-    for (rel, direction, _prop), values in sorted(d.relations.items(), key=lambda kv: kv[0][0].lower()):
+    number = {src["iri"]: n for n, src in enumerate(d.sources, 1)}
+    for (rel, direction, prop), values in sorted(d.relations.items(), key=lambda kv: kv[0][0].lower()):
         heading = rel if direction == "out" else f"referred to by ({rel})"
         lines.append("")
         lines.append(f"{heading}:")
         for iri, text in values:
-            lines.append(f"  - {text}" + (f"  ({compact(iri)})" if iri else ""))
+            # [n]: the sources that back this very statement (its reified rdf:Statement), numbered below
+            cited = d.backing.get((prop, iri or text), []) if direction == "out" else []
+            marks = f"  [{', '.join(str(n) for n in sorted(number[c] for c in cited))}]" if cited else ""
+            lines.append(f"  - {text}" + (f"  ({compact(iri)})" if iri else "") + marks)
     if d.sources:
         lines.append("")
         lines.append("sources:")
@@ -350,6 +356,8 @@ def describe(opts: Options, name_or_iri: str, fmt: str) -> None:
             lines.append(f"  [{n}] " + ", ".join(bits))
             if src.get("url"):
                 lines.append(f"      {src['url']}")
+            if src.get("backs"):
+                lines.append(f"      backs: {'; '.join(src['backs'])}")
     from aihkg.graph.terminal import flat
 
     # Labels and descriptions are data: each line stays one line, its control characters escaped.

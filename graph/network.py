@@ -66,7 +66,8 @@ _SOURCES = f"""PREFIX dcterms: <{PREFIXES['dcterms']}>
 PREFIX aihkg: <{ONTOLOGY_NS}>
 PREFIX rdfs: <{PREFIXES['rdfs']}>
 SELECT ?s ?src ?title ?srcLabel ?url WHERE {{
-  ?s dcterms:source ?src . ?src dcterms:title ?title .
+  ?s aihkg:describedBy|dcterms:source ?src . ?src dcterms:title ?title .
+  FILTER (isIRI(?s))
   OPTIONAL {{ ?src aihkg:url ?url }}
   OPTIONAL {{ ?src rdfs:label ?srcLabel FILTER (LANG(?srcLabel) IN ("en", "")) }}
 }}"""
@@ -129,7 +130,7 @@ def _whole_network(store: Any, *, with_sources: bool = False, source_nodes: bool
             label = row["pLabel"].value if row.get("pLabel") is not None else compact(p)
             g.add_edge(s, o, key=compact(p), property=p, label=label, inverse_label=inverse.get(p, ""))
     if with_sources or source_nodes:
-        cites = PREFIXES["dcterms"] + "source"
+        cites = ONTOLOGY_NS + "describedBy"
         for row in store.query(template(_SOURCES)).dicts():
             iri = row["s"].value
             if iri not in g:
@@ -146,7 +147,7 @@ def _whole_network(store: Any, *, with_sources: bool = False, source_nodes: bool
                                description=url, tops=("Source",),
                                names=frozenset({"source", "source document", "sourcedocument"}),
                                colour=CLASS_COLOURS["Source"])
-                g.add_edge(iri, src, key="dcterms:source", property=cites, label="cites", inverse_label="cited by")
+                g.add_edge(iri, src, key="aihkg:describedBy", property=cites, label="cites", inverse_label="cited by")
     return g
 
 
@@ -513,7 +514,8 @@ def to_cytoscape(g: Any, positions: dict[str, tuple[float, float]] | None = None
 
 
 def export_network(kg: Any, fmt: str) -> bytes:
-    g = build_network(kg.store)
+    # Cytoscape.js JSON carries each node's sources (title and URL); GraphML and GEXF attributes are scalars.
+    g = build_network(kg.store, with_sources=fmt == "cytoscape")
     if fmt == "graphml":
         return to_graphml(g)
     if fmt == "gexf":

@@ -50,7 +50,8 @@ class Description:
     def __init__(self, iri: str, label: str, classes: list[str] | None = None, alt_labels: list[str] | None = None,
                  descriptions: list[str] | None = None,
                  relations: dict[tuple[str, str, str], list[tuple[str | None, str]]] | None = None,
-                 sources: list[dict[str, str]] | None = None) -> None:
+                 sources: list[dict[str, str]] | None = None,
+                 backing: dict[tuple[str, str], list[str]] | None = None) -> None:
         self.iri = iri
         self.label = label
         self.classes = classes if classes is not None else []
@@ -59,6 +60,8 @@ class Description:
         # (relation label, direction "out"/"in", property IRI) -> [(IRI or None, text)]
         self.relations = relations if relations is not None else {}
         self.sources = sources if sources is not None else []
+        # (property IRI, value: IRI or lexical form) -> the source IRIs that back that statement
+        self.backing = backing if backing is not None else {}
 
     def __repr__(self) -> str:
         return f"Description(iri={self.iri!r}, label={self.label!r}, {len(self.relations)} relations)"
@@ -269,7 +272,9 @@ class KnowledgeGraph:
                 if o.value not in desc.descriptions:
                     desc.descriptions.append(o.value)
                 continue
-            if direction == "out" and p == PREFIXES["dcterms"] + "source":
+            if direction == "in" and p == PREFIXES["rdf"] + "subject":
+                continue  # a reified statement about this entity: shown as the sources of that statement
+            if direction == "out" and p in _CITES:
                 info = sources.setdefault(o.value, {"iri": o.value})
                 for key in ("title", "publisher", "date", "url"):
                     if row.get(key) is not None:
@@ -294,6 +299,20 @@ class KnowledgeGraph:
                 bucket.append(item)
         if len(result.rows) == 0:
             raise UsageProblem(f"nothing is known about {compact(target)}")
+        # Which source backs which statement: the reified rdf:Statements about this entity.
+        labels = {prop: rel for rel, _direction, prop in desc.relations}
+        for row in self.store.query(binding.fill(_STATEMENT_SOURCES, s=[binding.iri(target)])).dicts():
+            key, src = (row["p"].value, row["o"].value), row["source"].value
+            info = sources.setdefault(src, {"iri": src})
+            for name in ("title", "publisher", "date", "url"):
+                if row.get(name) is not None:
+                    info.setdefault(name, row[name].value)
+            backs = info.setdefault("backs", [])
+            stated = f"{labels.get(key[0], compact(key[0]))}: {key[1]}"
+            if stated not in backs:
+                backs.append(stated)
+            if src not in desc.backing.setdefault(key, []):
+                desc.backing[key].append(src)
         desc.sources = sorted(sources.values(), key=lambda s: s.get("date", ""))
         for bucket in desc.relations.values():
             bucket.sort(key=lambda item: item[1].lower())
@@ -501,6 +520,19 @@ def _snippet(text: str, word: str, width: int = 90) -> str:
     return ("…" if start else "") + flat[start:start + width] + ("…" if start + width < len(flat) else "")
 
 
+_CITES = (PREFIXES["aihkg"] + "describedBy", PREFIXES["dcterms"] + "source")
+
+_STATEMENT_SOURCES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX aihkg: <https://w3id.org/aihkg/ontology#>
+SELECT ?p ?o ?source ?title ?publisher ?date ?url WHERE {
+  VALUES ?s { UNDEF }
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; dcterms:source ?source .
+  OPTIONAL { ?source dcterms:title ?title } OPTIONAL { ?source dcterms:publisher ?publisher }
+  OPTIONAL { ?source dcterms:date ?date } OPTIONAL { ?source aihkg:url ?url }
+}
+ORDER BY ?p ?o ?source"""
+
 _LABELS = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?s ?label WHERE {
   VALUES ?s { UNDEF }
@@ -516,12 +548,17 @@ SELECT ?dir ?p ?o ?plabel ?olabel ?inv ?invlabel ?symmetric ?title ?publisher ?d
   VALUES ?s { UNDEF }
   # No FILTER on outer variables inside OPTIONAL: Virtuoso plans such a group as a cross product
   # (it refused the earlier form, estimating ~160000 s). Sources get their own branch instead.
+  # aihkg:describedBy, or dcterms:source as older data may say it of an individual.
   {
     { ?s ?p ?o BIND ("out" AS ?dir) } UNION { ?o ?p ?s BIND ("in" AS ?dir) }
-    FILTER (?p != dcterms:source)
+    FILTER (?p != dcterms:source && ?p != aihkg:describedBy)
   } UNION {
-    { ?s dcterms:source ?o BIND ("out" AS ?dir) } UNION { ?o dcterms:source ?s BIND ("in" AS ?dir) }
-    BIND (dcterms:source AS ?p)
+    # One branch per property and direction, each binding ?p itself: a VALUES ?p here made
+    # Virtuoso return rows with an inverse label but no inverse property.
+    { ?s aihkg:describedBy ?o BIND ("out" AS ?dir) BIND (aihkg:describedBy AS ?p) }
+    UNION { ?o aihkg:describedBy ?s BIND ("in" AS ?dir) BIND (aihkg:describedBy AS ?p) }
+    UNION { ?s dcterms:source ?o BIND ("out" AS ?dir) BIND (dcterms:source AS ?p) }
+    UNION { ?o dcterms:source ?s BIND ("in" AS ?dir) BIND (dcterms:source AS ?p) }
     OPTIONAL { ?o dcterms:title ?title } OPTIONAL { ?o dcterms:publisher ?publisher }
     OPTIONAL { ?o dcterms:date ?date } OPTIONAL { ?o aihkg:url ?url }
   }

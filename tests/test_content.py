@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 import rdflib
-from rdflib import RDF, RDFS, XSD, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, Literal, Namespace, URIRef
 
 from aihkg.graph import DATA_NS, DOMAIN_CLASSES, ONTOLOGY_NS, SOURCE_NS
 from conftest import needs_java
@@ -62,8 +62,17 @@ def test_every_individual_is_labelled_described_and_sourced(rdf_graph) -> None:
         labels = list(rdf_graph.objects(x, RDFS.label))
         assert len(labels) == 1 and labels[0].language == "en", x
         assert rdf_graph.value(x, DCT.description) is not None, x
-        sources = list(rdf_graph.objects(x, DCT.source))
+        sources = list(rdf_graph.objects(x, AIHKG.describedBy))
         assert sources and all((s, RDF.type, AIHKG.SourceDocument) in rdf_graph for s in sources), x
+
+
+def test_domain_individuals_are_described_by_sources_not_derived_from_them(rdf_graph) -> None:
+    # dcterms:source means "derived from": true of a statement or a competing claim (and of the
+    # ontology document, drawn from the POSTnote), not of the MHRA. Any other subject is a defect.
+    derived = {s for s in rdf_graph.subjects(DCT.source, None)
+               if not {RDF.Statement, OWL.Ontology, AIHKG.Claim} & set(rdf_graph.objects(s, RDF.type))}
+    assert derived == set()
+    assert (AIHKG.describedBy, RDFS.subPropertyOf, DCT.isReferencedBy) in rdf_graph
 
 
 def test_acronyms_are_alt_labels(rdf_graph) -> None:
@@ -116,8 +125,12 @@ def test_legislation_carries_official_identifiers(rdf_graph) -> None:
         ident = rdf_graph.value(law, AIHKG.officialIdentifier)
         assert ident is not None and ident.datatype == XSD.anyURI, law
         assert re.match(r"^(http://www\.legislation\.gov\.uk/|http://data\.europa\.eu/eli/)", str(ident)), law
+        # and as a link, so the graph joins legislation.gov.uk's and EUR-Lex's own RDF
+        assert URIRef(str(ident)) in set(rdf_graph.objects(law, SKOS.exactMatch)), law
     assert str(rdf_graph.value(KG.UKMDR2002, AIHKG.officialIdentifier)) == "http://www.legislation.gov.uk/uksi/2002/618"
     assert str(rdf_graph.value(KG.EUAIAct, AIHKG.officialIdentifier)) == "http://data.europa.eu/eli/reg/2024/1689/oj"
+    # Wikidata only where a source gives the Q-number; FACTS.md gives none, so there are none
+    assert not [o for o in rdf_graph.objects() if str(o).startswith(("http://www.wikidata.org/", "https://www.wikidata.org/"))]
 
 
 def test_statuses_and_what_replaced_what(rdf_graph) -> None:
@@ -132,9 +145,10 @@ def test_statuses_and_what_replaced_what(rdf_graph) -> None:
 
 def test_no_orphans(rdf_graph) -> None:
     everyone = individuals(rdf_graph)
+    cites = (DCT.source, AIHKG.describedBy)
     for x in everyone:
-        linked = {o for p, o in rdf_graph.predicate_objects(x) if p != DCT.source and o in everyone and o != x}
-        linked |= {s for s, p in rdf_graph.subject_predicates(x) if p != DCT.source and s in everyone and s != x}
+        linked = {o for p, o in rdf_graph.predicate_objects(x) if p not in cites and o in everyone and o != x}
+        linked |= {s for s, p in rdf_graph.subject_predicates(x) if p not in cites and s in everyone and s != x}
         assert linked, f"{x} is an orphan"
 
 
