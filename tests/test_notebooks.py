@@ -150,7 +150,7 @@ def test_dataframe_of_a_canned_query_and_of_a_result(kg: Any) -> None:
     postnote = sources[sources["s"] == "https://w3id.org/aihkg/source/postnote-637"]
     assert list(postnote["date"]) == [dt.date(2021, 1, 19)]  # xsd:date arrives as a date
     one = kg.dataframe("funding_by_funder", funder="DHSC")
-    assert list(one["funderLabel"]) == ["Department of Health and Social Care"]
+    assert list(one["funders"]) == ["Department of Health and Social Care"]
 
 
 def test_dataframe_refuses_what_has_no_rows(kg: Any) -> None:
@@ -168,7 +168,7 @@ def test_validate_finds_the_drafts_mistakes_and_passes_the_fix(kg: Any) -> None:
     assert not draft.ok
     found = sorted((f.focus, f.rule, f.value) for f in draft.violations)
     assert found == [
-        ("<https://example.org/trust/AmbientScribePilot>", "domain individual, dcterms:source", None),
+        ("<https://example.org/trust/AmbientScribePilot>", "domain individual", None),
         ("<https://example.org/trust/ChestXrayTriagePilot>", "relation ranges, aihkg:facesChallenge",
          "kg:AutomationBais"),
     ]
