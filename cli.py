@@ -817,10 +817,13 @@ def load(opts: Options, files: tuple[str, ...], refresh_builtin: bool) -> None:
             note(f"built-in graph: {refresh(store, folder):,} triples")
         if files:
             note(f"adding {len(files)} file(s) to {spec} (nothing else in the store changes)")
+            held = len(store.store)  # a triple the store already holds is not added again: count what is new
             with all_or_nothing(store):  # a load that stops part-way leaves the store as it was
                 total = bulk_load(store, files, data_format=opts.data_format, allow_remote=opts.allow_remote,
                                   progress=note)
-            note(f"done: {total:,} triples added to {spec}")
+            now = len(store.store)
+            note(f"done: {now - held:,} new triples added to {spec} ({total:,} read; "
+                 f"{total - (now - held):,} were already there); it holds {now:,}")
     finally:
         store.close()
 

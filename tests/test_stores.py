@@ -150,3 +150,16 @@ def test_a_load_killed_by_the_timeout_is_undone_when_the_store_is_next_opened(tm
     assert run.code == 0 and "a load did not finish; the store is back as it was before it" in run.err, run.err
     assert _store_count(folder) == before + 1
     assert sorted(p.name for p in folder.iterdir() if "load" in p.name) == []
+
+
+def test_loading_a_file_again_adds_nothing_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "st"
+    data = tmp_path / "three.nt"
+    data.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(3)))
+    first = aihkg("--store", f"oxigraph:{folder}", "load", str(data))
+    assert first.code == 0 and "done: 3 new triples added" in first.err
+    assert "(3 read; 0 were already there)" in first.err
+    again = aihkg("--store", f"oxigraph:{folder}", "load", str(data))
+    assert again.code == 0 and "done: 0 new triples added" in again.err, again.err
+    assert "(3 read; 3 were already there)" in again.err
+    assert again.err.rsplit("it holds ", 1)[1].strip() == first.err.rsplit("it holds ", 1)[1].strip()
