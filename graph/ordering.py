@@ -61,12 +61,18 @@ class Plan:
     keys: tuple[tuple[Any, bool], ...]  # (expression, descending) per order condition
     limit: int | None
     offset: int
+    projection: frozenset[str] | None = None  # the variables the SELECT returns; None for SELECT *
 
     def variables(self) -> set[str]:
         found: set[str] = set()
         for expr, _ in self.keys:
             _collect(expr, found)
         return found
+
+    def sortable(self) -> bool:
+        """Whether the rows will hold every variable the order reads (known before the query runs,
+        so that an order only the engine can follow does not cost two runs)."""
+        return self.projection is None or self.variables() <= self.projection
 
 
 def _collect(expr: Any, found: set[str]) -> None:
@@ -162,7 +168,24 @@ def plan(text: str) -> Plan | None:
         return None
     start = tokens[at][2]
     end = tokens[pos - 1][3]
-    return Plan(text[:start] + " " + text[end:], tuple(keys), limit, offset)
+    return Plan(text[:start] + " " + text[end:], tuple(keys), limit, offset, _projection(tokens, top))
+
+
+def _projection(tokens: list[tuple[str, str, int, int, int]], top: list[int]) -> frozenset[str] | None:
+    """The variables the top-level SELECT returns (None for SELECT *), read before the query runs,
+    so that a sort this module cannot do is known without running the query twice."""
+    start = next(i for i in top if tokens[i][1].upper() == "SELECT")
+    names: set[str] = set()
+    for i in range(start + 1, len(tokens)):
+        kind, value, _, _, depth = tokens[i]
+        if depth == 0 and (value == "{" or (kind == "word" and value.upper() in ("WHERE", "FROM"))):
+            break
+        if depth == 0 and value == "*":
+            return None
+        after_as = tokens[i - 1][0] == "word" and tokens[i - 1][1].upper() == "AS"
+        if kind == "var" and (depth == 0 or after_as):
+            names.add(value[1:])
+    return frozenset(names)
 
 
 def _condition(tokens: list[tuple[str, str, int, int, int]], pos: int) -> tuple[tuple[Any, bool], int] | None:

@@ -181,7 +181,7 @@ class OxigraphStore(Store):
             from aihkg.graph import ordering
 
             sorting = ordering.plan(query.text)
-            if sorting is not None:
+            if sorting is not None and sorting.sortable():
                 result = self._engine(sorting.text, started)
                 rows = ordering.order(result.variables, result.rows, sorting)
                 if rows is not None:
