@@ -3,7 +3,7 @@
 Run by bench/run.py; prints one JSON object per line on stdout (events), so the parent keeps
 whatever was measured even if it has to stop this process (a query over the time cap).
 
-    python bench/child.py --store memory|rdflib|oxigraph|raw-oxigraph --file F [--extra E]
+    python bench/child.py --store memory|rdflib|oxigraph|raw-oxigraph|raw-oxigraph-disk --file F [--extra E]
                           [--dir D] [--params JSON] [--repeat 5] [--cap 60] [--budget 60]
                           [--skip NAME ...]
 """
@@ -62,6 +62,16 @@ def load(kind: str, file: str, extra: str | None, folder: str | None,
         seconds = time.perf_counter() - started
         facts["triples"] = len(raw)
         store = stores.OxigraphStore(raw, "raw-oxigraph")
+    elif kind == "raw-oxigraph-disk":  # the engine's own bulk loader into a new on-disk store, for reference
+        import pyoxigraph as ox
+
+        assert folder, "--dir is required for the raw-oxigraph-disk store"
+        raw = ox.Store(folder)
+        raw.bulk_load(path=file, format=ox.RdfFormat.N_TRIPLES)
+        raw.flush()
+        seconds = time.perf_counter() - started
+        facts["triples"] = len(raw)
+        store = stores.OxigraphStore(raw, "raw-oxigraph-disk")
     elif kind == "rdflib":
         store = stores.rdflib_store([file])
         seconds = time.perf_counter() - started
@@ -72,7 +82,8 @@ def load(kind: str, file: str, extra: str | None, folder: str | None,
             writer = stores.disk_store(folder, write=True)
             facts["create_seconds"] = time.perf_counter() - started
             if extra and Path(extra).stat().st_size:
-                stores.bulk_load(writer, [extra], data_format=None, allow_remote=False, progress=lambda _m: None)
+                with stores.all_or_nothing(writer):  # as `aihkg load` does: a checkpoint to undo a failed load
+                    stores.bulk_load(writer, [extra], data_format=None, allow_remote=False, progress=lambda _m: None)
             writer.close()
         seconds = time.perf_counter() - started
         opened = time.perf_counter()

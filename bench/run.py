@@ -241,14 +241,19 @@ def measure(store: str, files: dict[str, Any], params: dict[str, dict[str, str]]
 
 def load_only(store: str, file: Path, label: str) -> dict[str, Any]:
     """The engine's own load of the file (no product code), for reference."""
-    child = Child(["--store", store, "--file", str(file), "--load-only", "--prepared", str(WORK / "prepared.json")],
-                  WORK / "logs" / f"{store}-{label}.log")
+    import shutil
+
+    folder = WORK / "stores" / f"{store}-{label}"
+    shutil.rmtree(folder, ignore_errors=True)
+    child = Child(["--store", store, "--file", str(file), "--load-only", "--prepared", str(WORK / "prepared.json"),
+                   "--dir", str(folder)], WORK / "logs" / f"{store}-{label}.log")
     try:
         event = child.next(LOAD_TIMEOUT)
         return {"seconds": event["seconds"], "triples": event.get("triples"), "rss_mib": event["rss_mib"]} \
             if event else {"error": "no answer"}
     finally:
         child.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def plan_skips(store: str, names: list[str], prev: dict[str, Any] | None, ratio: float,
@@ -497,6 +502,7 @@ def main(argv: list[str] | None = None) -> None:
                                  "file_mib": files.full.stat().st_size / 2**20, "stores": {}}
         results["sizes"][label] = entry
         entry["raw_oxigraph_load"] = load_only("raw-oxigraph", files.full, label)
+        entry["raw_oxigraph_disk_load"] = load_only("raw-oxigraph-disk", files.full, label)
         file_info = {"full": files.full, "extra": files.extra}
         for store in stores:
             prev = results["sizes"][prev_label]["stores"].get(store) if prev_label else None

@@ -163,3 +163,89 @@ def test_loading_a_file_again_adds_nothing_and_says_so(tmp_path: Path) -> None:
     assert again.code == 0 and "done: 0 new triples added" in again.err, again.err
     assert "(3 read; 3 were already there)" in again.err
     assert again.err.rsplit("it holds ", 1)[1].strip() == first.err.rsplit("it holds ", 1)[1].strip()
+
+
+def _load_in_process(folder: Path, files: list[Path]) -> tuple[int, list[str]]:
+    from aihkg.graph.stores import all_or_nothing, bulk_load, disk_store
+
+    said: list[str] = []
+    store = disk_store(str(folder), write=True)
+    try:
+        with all_or_nothing(store):
+            total = bulk_load(store, [str(f) for f in files], data_format=None, allow_remote=False,
+                              progress=said.append)
+    finally:
+        store.close()
+    return total, said
+
+
+def _triples_of(folder: Path) -> set[tuple[str, str, str]]:
+    from aihkg.graph.stores import disk_store
+
+    store = disk_store(str(folder))
+    try:
+        return {(str(q.subject), str(q.predicate), str(q.object)) for q in store.store
+                if not str(q.subject).startswith("_:")}
+    finally:
+        store.close()
+
+
+def test_a_big_n_triples_file_goes_to_the_engine_and_loads_the_same_triples(tmp_path: Path, monkeypatch) -> None:
+    from aihkg.graph import files
+
+    data = tmp_path / "big.nt"
+    data.write_text("# a comment line\n\n" + "".join(
+        f'<http://example.org/s{i}> <http://example.org/p> "v {i}" . # trailing comment\n' for i in range(500))
+        + "   \n_:b1 <http://example.org/p> \"blank\" .\n\t# indented comment\n_:b1 <http://example.org/q> \"x\" .")
+    through_python, said_python = _load_in_process(tmp_path / "python", [data])
+    monkeypatch.setattr(files, "STREAM_BYTES", 0)  # every file counts as big: the engine reads it
+    assert files.engine_ntriples(str(data)) == 502
+    through_engine, said_engine = _load_in_process(tmp_path / "engine", [data])
+    assert through_engine == through_python == 502
+    assert any("502 triples, loading" in line for line in said_engine)
+    assert not any("loading ..." in line for line in said_python)
+    assert _triples_of(tmp_path / "engine") == _triples_of(tmp_path / "python")
+    again, _ = _load_in_process(tmp_path / "engine", [data])  # its blank node stays apart from the first one's
+    from aihkg.graph.stores import disk_store
+
+    store = disk_store(str(tmp_path / "engine"))
+    try:
+        blank = sum(1 for q in store.store if str(q.subject).startswith("_:") and "blank" in str(q.object))
+    finally:
+        store.close()
+    assert again == 502 and blank == 2
+
+
+def test_a_bad_line_in_a_big_file_is_reported_with_its_place_and_nothing_is_kept(tmp_path: Path,
+                                                                                 monkeypatch) -> None:
+    from aihkg.graph import files
+    from aihkg.graph.errors import DataProblem
+
+    monkeypatch.setattr(files, "STREAM_BYTES", 0)
+    folder = tmp_path / "st"
+    good = tmp_path / "good.nt"
+    good.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(3000)))
+    _load_in_process(folder, [good])
+    before = _triples_of(folder)
+    bad = tmp_path / "bad.nt"
+    bad.write_text("".join(f'<http://example.org/t{i}> <http://example.org/p> "{i}" .\n' for i in range(3000))
+                   + "<no-scheme> <http://example.org/p> \"1\" .\n")
+    with pytest.raises(DataProblem, match=r"bad\.nt:3001:.*not valid N-Triples.*nothing from this load was kept"):
+        _load_in_process(folder, [bad])
+    assert _triples_of(folder) == before
+
+
+def test_a_big_file_whose_lines_may_hold_a_huge_literal_takes_the_checked_path(tmp_path: Path, monkeypatch) -> None:
+    from aihkg.graph import files
+    from aihkg.graph.errors import DataProblem
+
+    monkeypatch.setattr(files, "STREAM_BYTES", 0)
+    monkeypatch.setattr(files, "MAX_LITERAL_CHARS", 100)
+    data = tmp_path / "long.nt"
+    data.write_text(f'<http://example.org/s> <http://example.org/p> "{"x" * 150}" .\n')
+    assert files.engine_ntriples(str(data)) is None
+    with pytest.raises(DataProblem, match="a literal of 150 characters"):
+        _load_in_process(tmp_path / "st", [data])
+    comments = tmp_path / "comments.nt"
+    comments.write_text("# nothing but a comment\n")
+    assert files.engine_ntriples(str(comments)) is None  # "contains no triples" comes from the checked path
