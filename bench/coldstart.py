@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from report import replace_section  # bench/report.py: bench/ is on sys.path when this runs as a script
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work" / "coldstart"
@@ -258,18 +260,6 @@ def section(res: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_section(text: str) -> None:
-    target = BENCH / "results.md"
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if BEGIN in current and END in current:
-        before, rest = current.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        current = before.rstrip("\n") + "\n\n" + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    target.write_text(current, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=30, help="rounds (runs of each command per case)")
@@ -287,7 +277,7 @@ def main() -> int:
         raw.write_text(json.dumps(res, indent=2), encoding="utf-8")
     text = section(res)
     if not args.only:
-        write_section(text)
+        replace_section(BENCH / "results.md", BEGIN, END, text)
     print(text)
     return 0
 

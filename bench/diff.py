@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from report import replace_section  # bench/report.py: bench/ is on sys.path when this runs as a script
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
@@ -300,17 +302,6 @@ def section(results: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_section(results: dict[str, Any]) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    block = section(results)
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def machine() -> dict[str, Any]:
     from importlib.metadata import version
 
@@ -354,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "diff.json"
     if args.report_only:
-        write_section(json.loads(path.read_text()))
+        replace_section(RESULTS, START, END, section(json.loads(path.read_text())))
         return
 
     # This process only starts others and keeps their answers: on Linux a child's ru_maxrss
@@ -393,7 +384,7 @@ def main(argv: list[str] | None = None) -> None:
             entry["pairs"][name] = rec
             log(f"  {cell(rec['aihkg'])} | set difference {cell(rec['setdiff'])} | rdflib {cell(rec.get('rdflib'))}")
             path.write_text(json.dumps(results, indent=1))
-    write_section(results)
+    replace_section(RESULTS, START, END, section(results))
     log(f"done: {RESULTS}")
 
 

@@ -45,6 +45,8 @@ WORK = BENCH / "work"
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
+from report import replace_section  # noqa: E402  (bench/report.py, on the path just above)
+
 MAX_REQUESTS_PER_CLIENT = 100_000
 BEGIN, END = "<!-- bench/load.py -->", "<!-- /bench/load.py -->"
 
@@ -315,18 +317,6 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_section(text: str) -> None:
-    target = BENCH / "results.md"
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if BEGIN in current and END in current:
-        before, rest = current.split(BEGIN, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        current = before.rstrip("\n") + "\n\n" + text + ("\n" + after if after else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    target.write_text(current, encoding="utf-8")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=50)
@@ -365,7 +355,7 @@ def main() -> int:
     if not args.skip_scale:
         res["scale"] = at_scale(args.repeat)
     saved.write_text(json.dumps(res, indent=1))
-    write_section(markdown(res))
+    replace_section(BENCH / "results.md", BEGIN, END, markdown(res))
     log(f"wrote {saved} and the load section of {BENCH / 'results.md'}")
     return 0
 

@@ -91,6 +91,23 @@ def ratio_text(slow: float | None, fast: float | None, cap: float) -> tuple[str,
     return f"{value:,.1f}×", value
 
 
+def replace_section(target: Path, begin: str, end: str, text: str) -> None:
+    """Put `text` (which starts with `begin` and ends with `end`) in place of that section of `target`.
+
+    Each benchmark owns one section of results.md between its own markers; a section not there yet
+    is added at the end, and the rest of the file is kept as it is.
+    """
+    current = target.read_text(encoding="utf-8") if target.exists() else "# aihkg benchmark results\n"
+    text = text.strip("\n")
+    if begin in current and end in current:
+        before, rest = current.split(begin, 1)
+        after = rest.split(end, 1)[1].lstrip("\n")
+        current = before.rstrip("\n") + "\n\n" + text + "\n" + ("\n" + after if after else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + text + "\n"
+    target.write_text(current, encoding="utf-8")
+
+
 def write_report(results: dict[str, Any], bench: Path) -> None:
     if not results:
         raise SystemExit("no results yet: run python bench/run.py first")

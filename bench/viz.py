@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from report import replace_section  # bench/report.py: bench/ is on sys.path when this runs as a script
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work" / "viz"
@@ -200,17 +202,6 @@ def plot(res: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def write_section(text: str) -> None:
-    target = BENCH / "results.md"
-    old = target.read_text(encoding="utf-8") if target.exists() else "# aihkg benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text.rstrip("\n") + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    target.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=5, help="repetitions (default 5)")
@@ -222,7 +213,7 @@ def main() -> None:
     else:
         res = measure(args.repeat)
         raw.write_text(json.dumps(res, indent=1))
-    write_section(markdown(res))
+    replace_section(BENCH / "results.md", BEGIN, END, markdown(res))
     plot(res, BENCH / "viz.png")
     print(markdown(res))
 
