@@ -968,7 +968,7 @@ def main(argv: list[str] | None = None) -> None:
         from aihkg.graph import deadline
         from aihkg.graph.atomic import discard_open_temps
 
-        deadline.cancel()
+        deadline.cancel(exiting=True)
         discard_open_temps()
     sys.stdout.flush()
     sys.exit(code)

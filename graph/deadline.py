@@ -87,7 +87,9 @@ def overrun() -> str | None:
     return _what if _expires is not None and time.monotonic() >= _expires else None
 
 
-def cancel() -> None:
+def cancel(*, exiting: bool = False) -> None:
+    """Disarm the limit. `exiting`: the process ends next, so the watchdog is not waited for (it
+    reads end-of-file and exits by itself, and init reaps it), which saves a command's last step."""
     global _timer, _expires, _backstop
     if _timer is not None:
         _timer.cancel()
@@ -100,7 +102,7 @@ def cancel() -> None:
         with contextlib.suppress(OSError):
             os.close(write_end)  # the watchdog reads end-of-file with nothing before it, and exits quietly
         with contextlib.suppress(OSError):
-            os.waitpid(pid, 0)
+            os.waitpid(pid, os.WNOHANG if exiting else 0)
 
 
 def _arm_backstop(seconds: float, line: str) -> None:

@@ -62,6 +62,32 @@ def test_python_dash_m_aihkg(tmp_path: Path) -> None:
     assert (proc.returncode, proc.stdout.strip()) == (0, f"aihkg, version {aihkg.__version__}")
 
 
+def _collections_during(entry: str, tmp_path: Path) -> tuple[int, bool, int]:
+    code = ("import gc, sys, atexit\n"
+            "seen = []\n"
+            "gc.callbacks.append(lambda phase, info: seen.append(phase) if phase == 'start' else None)\n"
+            "atexit.register(lambda: print(len(seen), gc.isenabled(), gc.get_freeze_count(), file=sys.stderr))\n"
+            "sys.argv = ['aihkg', 'describe', 'MHRA']\n"
+            f"from {entry} import main\n"
+            "main()\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0 and "Medicines and Healthcare products Regulatory Agency" in out.stdout, out.stderr
+    seen, enabled, frozen = out.stderr.split()[-3:]
+    return int(seen), enabled == "True", int(frozen)
+
+
+def test_the_command_collects_garbage_while_it_works_but_not_while_it_imports(tmp_path: Path) -> None:
+    # What the installed `aihkg` script runs (pyproject's [project.scripts]) against calling the CLI directly.
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["aihkg"] == "aihkg.__main__:main"
+    plain, _, _ = _collections_during("aihkg.cli", tmp_path)  # first: it fills the describe cache if need be
+    entry, enabled, frozen = _collections_during("aihkg.__main__", tmp_path)
+    assert enabled and frozen > 1000  # the imports' objects are frozen; the command's own work is collected
+    assert entry * 2 < plain, (entry, plain)
+
+
 def test_the_package_is_typed() -> None:
     assert (Path(aihkg.__file__).parent / "py.typed").is_file()
 
