@@ -166,3 +166,31 @@ def test_hermit_finds_the_graph_consistent(rdf_graph) -> None:
     verdict = check_consistency(rdf_graph)
     assert verdict.ran and verdict.consistent, verdict.problem
     assert verdict.unsatisfiable == []
+
+
+# ------------------------------------------------------------------------------------- fixes14
+
+
+def test_a_personal_notes_page_backs_only_contested_claims(rdf_graph) -> None:
+    """Regulation (EU) 2026/1744 has no official or reputable source: its only source is a notes page,
+    marked as such, and the number is stated only as a contested claim that the graph does not prefer."""
+    weak = set(rdf_graph.subjects(AIHKG.sourceKind, AIHKG.PersonalNote))
+    assert URIRef(SOURCE_NS + "h2-siegfriedbolz-reference-eu-ai-act") in weak
+    preferred = set(rdf_graph.objects(None, AIHKG.prefers))
+    for source in weak:
+        assert rdf_graph.value(source, AIHKG.reliabilityNote) is not None, source
+        assert not list(rdf_graph.subjects(AIHKG.describedBy, source)), source  # no individual rests on it
+        for cited in rdf_graph.subjects(DCT.source, source):
+            assert (cited, RDF.type, AIHKG.Claim) in rdf_graph, cited  # not a dated fact's statement
+            others = set(rdf_graph.objects(cited, DCT.source)) - weak
+            assert cited not in preferred or others, cited
+    mentions = {s for s, p, o in rdf_graph if isinstance(o, Literal) and "2026/1744" in str(o)}
+    assert mentions and all((s, RDF.type, AIHKG.Claim) in rdf_graph or s in weak for s in mentions), mentions
+
+
+def test_the_staging_copy_says_why_it_is_still_cited(rdf_graph) -> None:
+    """No production page of the AIMed article was found; a staging or mirror URL must say so."""
+    for doc, url in rdf_graph.subject_objects(AIHKG.url):
+        if re.search(r"//[^/]*(staging|glitch\.me)", str(url)):
+            publisher = str(rdf_graph.value(doc, DCT.publisher))
+            assert rdf_graph.value(doc, AIHKG.reliabilityNote) is not None or "mirror" in publisher, doc
