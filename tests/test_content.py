@@ -194,3 +194,28 @@ def test_the_staging_copy_says_why_it_is_still_cited(rdf_graph) -> None:
         if re.search(r"//[^/]*(staging|glitch\.me)", str(url)):
             publisher = str(rdf_graph.value(doc, DCT.publisher))
             assert rdf_graph.value(doc, AIHKG.reliabilityNote) is not None or "mirror" in publisher, doc
+
+
+def own_pages(rdf_graph, law: URIRef) -> tuple[set[URIRef], set[URIRef]]:
+    """A law's sources split into its own text (any page whose URL holds its identifier's path:
+    legislation.gov.uk views, EUR-Lex ELI pages, mirrors) and the others."""
+    path = re.search(r"(ukpga|uksi|eur|reg|dir)/\d{4}/\d+", str(rdf_graph.value(law, AIHKG.officialIdentifier)))
+    own, other = set(), set()
+    for source in rdf_graph.objects(law, AIHKG.describedBy):
+        (own if path and path.group(0) in str(rdf_graph.value(source, AIHKG.url)) else other).add(source)
+    return own, other
+
+
+def test_no_law_is_described_only_by_its_own_page(rdf_graph) -> None:
+    """The official text is the primary source of a law's title, dates and identifier (dates.ttl cites it);
+    what its description says beyond that needs a source of its own. The one exception says so."""
+    laws = instances(rdf_graph, "Legislation")
+    assert len(laws) >= 20
+    alone = {law for law in laws if not own_pages(rdf_graph, law)[1]}
+    assert alone == {KG.MedicalDevicesAmendmentRegs2025}
+    assert all(rdf_graph.value(law, AIHKG.evidenceNote) is not None for law in alone)
+    for law in (KG.NDGAct2018, KG.MMDACommencementRegs2021):
+        own, other = own_pages(rdf_graph, law)
+        assert own and other, law  # the official text is kept as the primary source of the dates
+    dated = {rdf_graph.value(st, DCT.source) for st in rdf_graph.subjects(RDF.subject, KG.NDGAct2018)}
+    assert URIRef(SOURCE_NS + "legislation-2018-31") in dated
