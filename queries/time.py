@@ -56,7 +56,7 @@ STATUS_IRI = {"in force": A + "InForce", "not yet in force": A + "NotYetInForce"
 _TOP_STATUS = {iri: name for name, iri in STATUS_IRI.items()}
 
 _SOURCE_RANK = {A + "OfficialRecord": 0, A + "PrimaryPublication": 1, A + "POSTnoteSource": 2,
-                A + "SecondaryReport": 3, A + "SupplierClaim": 4}
+                A + "SecondaryReport": 3, A + "SupplierClaim": 4, A + "PersonalNote": 5}
 
 MADE = ("adoptedDate", "royalAssentDate", "madeDate", "publicationDate")  # the first that is stated wins
 DATE_PROPERTIES = ("proposedDate", "adoptedDate", "royalAssentDate", "madeDate", "publicationDate", "inForceFrom",
