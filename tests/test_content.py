@@ -217,5 +217,5 @@ def test_no_law_is_described_only_by_its_own_page(rdf_graph) -> None:
     for law in (KG.NDGAct2018, KG.MMDACommencementRegs2021):
         own, other = own_pages(rdf_graph, law)
         assert own and other, law  # the official text is kept as the primary source of the dates
-    dated = {rdf_graph.value(st, DCT.source) for st in rdf_graph.subjects(RDF.subject, KG.NDGAct2018)}
+    dated = {src for st in rdf_graph.subjects(RDF.subject, KG.NDGAct2018) for src in rdf_graph.objects(st, DCT.source)}
     assert URIRef(SOURCE_NS + "legislation-2018-31") in dated
