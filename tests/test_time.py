@@ -395,3 +395,9 @@ def test_a_unit_term_seen_held_but_not_started_says_so(kg) -> None:
                for d in unknown)
     # A date a term was seen held is not a change: `aihkg changes` leaves it out.
     assert not [r for r in kg.changes("2018-01-01", "2018-12-31") if r["entity"] == K + "OfficeForAI"]
+
+
+def test_the_organisation_map_dates_each_dated_part_of_link(kg) -> None:
+    rows = [r for r in kg.rows("organisation_structure") if r["organisation"] == K + "OfficeForAI"]
+    dated = {(r["other"][len(K):], str(r["date"])) for r in rows if r["relation"] == "part of"}
+    assert dated == {("BEIS", "2018-01-31"), ("DCMS", "2018-01-31"), ("DSIT", "2024-02")}
