@@ -56,7 +56,7 @@ STATUS_IRI = {"in force": A + "InForce", "not yet in force": A + "NotYetInForce"
 _TOP_STATUS = {iri: name for name, iri in STATUS_IRI.items()}
 
 _SOURCE_RANK = {A + "OfficialRecord": 0, A + "PrimaryPublication": 1, A + "POSTnoteSource": 2,
-                A + "SecondaryReport": 3, A + "SupplierClaim": 4}
+                A + "SecondaryReport": 3, A + "SupplierClaim": 4, A + "PersonalNote": 5}
 
 MADE = ("adoptedDate", "royalAssentDate", "madeDate", "publicationDate")  # the first that is stated wins
 DATE_PROPERTIES = ("proposedDate", "adoptedDate", "royalAssentDate", "madeDate", "publicationDate", "inForceFrom",
@@ -596,6 +596,9 @@ def _membership_changes(facts: Facts, ent: Entity) -> list[Change]:
         if facts.date(iri, "startDate"):
             out.append(Change(facts.date(iri, "startDate"), member, "parent changed",
                               f"became a unit of {facts.label(org)}", (iri, "startDate"), (org,)))
+        if facts.date(iri, "inPostOn"):
+            out.append(Change(facts.date(iri, "inPostOn"), member, "in post", f"a unit of {facts.label(org)}",
+                              (iri, "inPostOn"), (org,), attested=True))
         if facts.date(iri, "endDate"):
             out.append(Change(facts.date(iri, "endDate"), member, "parent changed",
                               f"ceased to be a unit of {facts.label(org)}", (iri, "endDate"), (org,)))
@@ -659,16 +662,20 @@ def timeline(facts: Facts, entity: str) -> list[Row]:
     """One entity's dated history, with sources, then what is not known about its dates."""
     rows = [_row(facts, c, timeline=True) for c in all_changes(facts) if c.entity == entity or entity in c.related]
     for (iri, prop), note in facts.unknown.items():
-        owner, detail = iri, f"date not known: {note}"
+        owner, detail, change = iri, f"date not known: {note}", _MARKER_CHANGE.get(prop, prop)
         if iri in facts.entities and facts.entities[iri].top == "membership":
             owner = (facts.link(iri, "organisation") or [iri])[0]
             members = facts.link(iri, "member")
             if entity not in (owner, *members):
                 continue
             detail = f"{facts.label(members[0]) if members else compact(iri)}: {detail}"
+            if A + "UnitRole" in facts.link(iri, "role") and members:
+                # A unit's term is a change of its parent, stated on the unit (as _membership_changes does).
+                owner, change = members[0], "parent changed"
+                detail = f"unit of {facts.label((facts.link(iri, 'organisation') or [iri])[0])}: date not known: {note}"
         elif iri != entity:
             continue
-        c = Change(None, owner, _MARKER_CHANGE.get(prop, prop), detail, (iri, prop))
+        c = Change(None, owner, change, detail, (iri, prop))
         rows.append(_row(facts, c, timeline=True))
     return sorted(rows, key=lambda r: r.sort)
 

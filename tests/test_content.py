@@ -166,3 +166,56 @@ def test_hermit_finds_the_graph_consistent(rdf_graph) -> None:
     verdict = check_consistency(rdf_graph)
     assert verdict.ran and verdict.consistent, verdict.problem
     assert verdict.unsatisfiable == []
+
+
+# ------------------------------------------------------------------------------------- fixes14
+
+
+def test_a_personal_notes_page_backs_only_contested_claims(rdf_graph) -> None:
+    """Regulation (EU) 2026/1744 has no official or reputable source: its only source is a notes page,
+    marked as such, and the number is stated only as a contested claim that the graph does not prefer."""
+    weak = set(rdf_graph.subjects(AIHKG.sourceKind, AIHKG.PersonalNote))
+    assert URIRef(SOURCE_NS + "h2-siegfriedbolz-reference-eu-ai-act") in weak
+    preferred = set(rdf_graph.objects(None, AIHKG.prefers))
+    for source in weak:
+        assert rdf_graph.value(source, AIHKG.reliabilityNote) is not None, source
+        assert not list(rdf_graph.subjects(AIHKG.describedBy, source)), source  # no individual rests on it
+        for cited in rdf_graph.subjects(DCT.source, source):
+            assert (cited, RDF.type, AIHKG.Claim) in rdf_graph, cited  # not a dated fact's statement
+            others = set(rdf_graph.objects(cited, DCT.source)) - weak
+            assert cited not in preferred or others, cited
+    mentions = {s for s, p, o in rdf_graph if isinstance(o, Literal) and "2026/1744" in str(o)}
+    assert mentions and all((s, RDF.type, AIHKG.Claim) in rdf_graph or s in weak for s in mentions), mentions
+
+
+def test_the_staging_copy_says_why_it_is_still_cited(rdf_graph) -> None:
+    """No production page of the AIMed article was found; a staging or mirror URL must say so."""
+    for doc, url in rdf_graph.subject_objects(AIHKG.url):
+        if re.search(r"//[^/]*(staging|glitch\.me)", str(url)):
+            publisher = str(rdf_graph.value(doc, DCT.publisher))
+            assert rdf_graph.value(doc, AIHKG.reliabilityNote) is not None or "mirror" in publisher, doc
+
+
+def own_pages(rdf_graph, law: URIRef) -> tuple[set[URIRef], set[URIRef]]:
+    """A law's sources split into its own text (any page whose URL holds its identifier's path:
+    legislation.gov.uk views, EUR-Lex ELI pages, mirrors) and the others."""
+    path = re.search(r"(ukpga|uksi|eur|reg|dir)/\d{4}/\d+", str(rdf_graph.value(law, AIHKG.officialIdentifier)))
+    own, other = set(), set()
+    for source in rdf_graph.objects(law, AIHKG.describedBy):
+        (own if path and path.group(0) in str(rdf_graph.value(source, AIHKG.url)) else other).add(source)
+    return own, other
+
+
+def test_no_law_is_described_only_by_its_own_page(rdf_graph) -> None:
+    """The official text is the primary source of a law's title, dates and identifier (dates.ttl cites it);
+    what its description says beyond that needs a source of its own. The one exception says so."""
+    laws = instances(rdf_graph, "Legislation")
+    assert len(laws) >= 20
+    alone = {law for law in laws if not own_pages(rdf_graph, law)[1]}
+    assert alone == {KG.MedicalDevicesAmendmentRegs2025}
+    assert all(rdf_graph.value(law, AIHKG.evidenceNote) is not None for law in alone)
+    for law in (KG.NDGAct2018, KG.MMDACommencementRegs2021):
+        own, other = own_pages(rdf_graph, law)
+        assert own and other, law  # the official text is kept as the primary source of the dates
+    dated = {src for st in rdf_graph.subjects(RDF.subject, KG.NDGAct2018) for src in rdf_graph.objects(st, DCT.source)}
+    assert URIRef(SOURCE_NS + "legislation-2018-31") in dated

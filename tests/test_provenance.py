@@ -46,3 +46,20 @@ def test_describe_marks_each_value_with_its_sources(cli_run) -> None:
     body = json.loads(cli_run("describe", "kg:FundingNHSAILab2024", "--format", "json").out)
     amount = next(s for s in body["statements"] if s["property"].endswith("#amount"))
     assert amount["value"] == "139000000" and len(amount["sources"]) == 2
+
+
+def test_the_further_50m_is_tied_to_the_covid_response_by_a_sourced_relation(rdf_graph, kg) -> None:
+    """fixes14: the POSTnote's framing was only a contested claim's text; it is now a typed, cited link."""
+    from rdflib import RDFS, URIRef
+
+    response = rdf_graph.value(KG.FundingAICentres2020, AIHKG.madeInResponseTo)
+    assert response is not None and "COVID-19" in str(rdf_graph.value(response, RDFS.label))
+    cited = {src for st in rdf_graph.subjects(RDF.subject, KG.FundingAICentres2020)
+             if rdf_graph.value(st, RDF.predicate) == AIHKG.madeInResponseTo
+             and rdf_graph.value(st, RDF.object) == response for src in rdf_graph.objects(st, DCT.source)}
+    assert URIRef("https://w3id.org/aihkg/source/postnote-637") in cited
+    for prop in (RDFS.label, RDFS.domain, RDFS.range, RDFS.comment):
+        assert rdf_graph.value(AIHKG.madeInResponseTo, prop) is not None, prop
+    rows = kg.rows("sources_for", entity="kg:FundingAICentres2020")
+    assert {r["source"].rsplit("/", 1)[-1] for r in rows if r["backs"] == f"made in response to: {response}"} == {
+        "postnote-637"}

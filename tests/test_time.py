@@ -367,3 +367,37 @@ def test_validate_says_what_hermit_could_not_check() -> None:
     assert "xsd:date" in line and "xsd:gYear" in line and "SHACL checks them instead" in line
     alone = aihkg("--no-builtin-data", "validate")
     assert alone.code == 0 and "HermiT did not check" not in alone.out  # nothing outside the map to ignore
+
+
+# ------------------------------------------------------------------------------------- fixes14
+
+
+@pytest.mark.parametrize(("on", "expected"), [
+    ("2017", set()),                                     # before any source shows it held
+    ("2018-01-31", {"BEIS", "DCMS", "UKGovernment"}),    # a joint BEIS/DCMS unit (PublicTechnology)
+    ("2021-01-19", {"BEIS", "DCMS", "UKGovernment"}),    # not under DSIT, which did not exist yet
+    ("2023-06-01", {"DCMS", "UKGovernment"}),            # BEIS broken up on 7 February 2023
+    ("2024-02", {"DSIT", "UKGovernment"}),               # first shown within DSIT
+])
+def test_the_office_for_ai_parents_follow_its_dated_memberships(kg, on: str, expected: set[str]) -> None:
+    rows = kg.rows("organisation_profile", organisation="kg:OfficeForAI", on=on)
+    parents = [r["other"][len(K):] for r in rows if r["relation"] == "part of"]
+    assert set(parents) == expected
+    assert len(parents) == len(set(parents))  # UK Government once, though reached through two parents
+
+
+def test_a_unit_term_seen_held_but_not_started_says_so(kg) -> None:
+    rows = kg.timeline("Office for AI")
+    seen = {(r["date"], r["detail"]) for r in rows if r["change"] == "in post"}
+    assert ("2024-02", "a unit of Department for Science, Innovation and Technology") in seen
+    unknown = [r["detail"] for r in rows if r["change"] == "parent changed" and not r["date"]]
+    assert any(d.startswith("unit of Department for Science, Innovation and Technology: date not known")
+               for d in unknown)
+    # A date a term was seen held is not a change: `aihkg changes` leaves it out.
+    assert not [r for r in kg.changes("2018-01-01", "2018-12-31") if r["entity"] == K + "OfficeForAI"]
+
+
+def test_the_organisation_map_dates_each_dated_part_of_link(kg) -> None:
+    rows = [r for r in kg.rows("organisation_structure") if r["organisation"] == K + "OfficeForAI"]
+    dated = {(r["other"][len(K):], str(r["date"])) for r in rows if r["relation"] == "part of"}
+    assert dated == {("BEIS", "2018-01-31"), ("DCMS", "2018-01-31"), ("DSIT", "2024-02")}
