@@ -16,7 +16,7 @@ import pytest
 
 from aihkg.graph.errors import UsageProblem
 from aihkg.queries import time
-from aihkg.queries.api import KnowledgeGraph
+from aihkg.queries.api import KnowledgeGraph, to_python
 from conftest import DATA, aihkg, needs_java
 
 TIME_DATA = DATA / "time"
@@ -401,3 +401,101 @@ def test_the_organisation_map_dates_each_dated_part_of_link(kg) -> None:
     rows = [r for r in kg.rows("organisation_structure") if r["organisation"] == K + "OfficeForAI"]
     dated = {(r["other"][len(K):], str(r["date"])) for r in rows if r["relation"] == "part of"}
     assert dated == {("BEIS", "2018-01-31"), ("DCMS", "2018-01-31"), ("DSIT", "2024-02")}
+
+
+# ------------------------------------------------------------------------------------- tdates
+# Dates the descriptions gave in words and the graph now holds as typed values (issue 14).
+
+def _rows(kg, query: str) -> list[tuple]:
+    """Rows as plain strings; our individuals' IRIs shortened to their local names."""
+    out = []
+    for row in kg.sparql(query).rows:
+        values = [str(to_python(v)) for v in row]
+        out.append(tuple(v[len(K):] if v.startswith(K) else v for v in values))
+    return out
+
+
+TDATES = {  # (individual, property): the value its source gives, at the source's precision
+    ("AIDataGrandChallengeMission", "targetDate"): "2030",
+    ("NationalDataOptOut", "targetDate"): "2020",
+    ("WhitePaperResponse2024", "targetDate"): "2024-04-30",
+    ("ICOTuringConsultation2019", "closingDate"): "2020-01-24",
+    ("AIAwardLaunched2020", "closingDate"): "2020-03-04",
+    ("NationalCommissionCallForEvidence2025", "closingDate"): "2026-02",
+    ("GoldacreReview", "commissionedDate"): "2021-02",
+    ("EquityInMedicalDevicesReview", "commissionedDate"): "2021-11",
+    ("NHSDigital", "renamedDate"): "2016",
+    ("DERM", "certificationDate"): "2022",
+    ("Streams", "developmentStartDate"): "2015",
+}
+
+
+def test_dates_the_prose_gave_in_words_are_typed_values(kg) -> None:
+    rows = _rows(kg, """SELECT ?s ?p (STR(?d) AS ?text) (STR(DATATYPE(?d)) AS ?type) WHERE {
+        VALUES ?p { aihkg:targetDate aihkg:closingDate aihkg:commissionedDate aihkg:renamedDate
+                    aihkg:certificationDate aihkg:developmentStartDate }
+        ?s ?p ?d }""")
+    found = {(s, p.rsplit("#", 1)[1]): (d, t) for s, p, d, t in rows}
+    assert {k: v[0] for k, v in found.items()} == TDATES
+    by_length = {4: "gYear", 7: "gYearMonth", 10: "date"}  # the type says the precision the text has
+    assert all(t.endswith("#" + by_length[len(d)]) for d, t in found.values()), found
+
+
+def test_every_new_date_cites_a_source_document(kg) -> None:
+    rows = _rows(kg, """SELECT ?s ?p ?d (COUNT(DISTINCT ?url) AS ?urls) WHERE {
+        VALUES ?p { aihkg:targetDate aihkg:closingDate aihkg:commissionedDate aihkg:renamedDate
+                    aihkg:certificationDate aihkg:developmentStartDate }
+        ?s ?p ?d .
+        OPTIONAL { ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?d ; dcterms:source ?src .
+                   ?src a aihkg:SourceDocument ; aihkg:url ?url }
+    } GROUP BY ?s ?p ?d""")
+    assert len(rows) == len(TDATES)
+    assert all(int(urls) >= 1 for *_, urls in rows), rows
+
+
+def test_a_contested_commissioning_date_is_the_claim_the_graph_prefers(kg) -> None:
+    rows = _rows(kg, """SELECT (STR(?stated) AS ?s) (STR(?preferred) AS ?p) WHERE {
+        kg:EquityInMedicalDevicesReview aihkg:commissionedDate ?stated .
+        ?fact aihkg:contestedAbout kg:EquityInMedicalDevicesReview ; aihkg:prefers/aihkg:claimedValue ?preferred }""")
+    assert rows == [("2021-11", "2021-11")]
+
+
+def test_one_step_answers_the_dates_used_to_be_two_away(kg) -> None:
+    """What an analyst asks of one individual now reaches the date in one step."""
+    def one(query: str) -> list[str]:
+        return sorted(r[0] for r in _rows(kg, query))
+
+    # When did the call for evidence for the National Commission close, and how many answered it?
+    assert one("SELECT ?d WHERE { ?e aihkg:involves kg:NationalCommissionAIHealthcare ; aihkg:closingDate ?d }") == \
+        ["2026-02"]
+    assert one("""SELECT ?v WHERE { ?s aihkg:statisticAbout kg:NationalCommissionCallForEvidence2025 ;
+        aihkg:value ?v }""") == ["770"]
+    # Which dates does the Commission's proposal move? (the provisions it would delay, from the proposal event)
+    assert one("""SELECT ?d WHERE { kg:DigitalOmnibusProposed2025 aihkg:involves ?p .
+        ?p aihkg:proposedAppliesFrom ?d }""") == ["2027-12", "2028-08"]
+    # When did the AI Airlock's pilot end? (from the launch event)
+    assert one("SELECT ?d WHERE { kg:AIAirlockLaunched2024 aihkg:involves ?p . ?p aihkg:dissolvedDate ?d }") == \
+        ["2025-04"]
+    # From when has the National Data Guardian been statutory?
+    assert one("SELECT ?d WHERE { kg:NationalDataGuardian aihkg:statutoryBasis ?act . ?act aihkg:inForceFrom ?d }") == \
+        ["2019-04-01"]
+    # When did the regulations commencing the MMDA's device-enforcement provisions bring them into force?
+    assert one("SELECT ?d WHERE { kg:MMDACommencementRegs2021 aihkg:commences ?p . ?p aihkg:inForceFrom ?d }") == \
+        ["2021-05-26"]
+
+
+def test_shacl_checks_the_new_date_properties(cli_run) -> None:
+    run = cli_run("--no-builtin-data", "validate", "--no-reasoner", str(TIME_DATA / "tdates_dates.ttl"))
+    assert run.code == 1 and "result: NOT valid" in run.out
+    lines = [line.strip() for line in run.out.splitlines()]
+    expected = {
+        ("violation", "StringTarget"): "aihkg:targetDate is one xsd:date, xsd:gYearMonth or xsd:gYear",
+        ("violation", "UnpaddedClosing"): "a date is written YYYY, YYYY-MM or YYYY-MM-DD",
+        ("violation", "WrongCommencement"): "aihkg:commences points to an aihkg:Provision",
+        ("warning", "UncitedReview"): "a date with no statement-level source",
+    }
+    for (level, node), message in expected.items():
+        assert any(line.startswith(f"{level}:") and f"time/{node}>" in line and message in line for line in lines), \
+            (node, run.out)
+    # The well-stated target draws none of the date rules.
+    assert not any("time/GoodMission>" in line and "typed dates" in line for line in lines), run.out
