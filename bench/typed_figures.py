@@ -17,7 +17,9 @@ programme it belongs to, its memberships, its provisions, its events ...), so th
 reaches it from the individual in one step. Money matches an amount in whole units (GBP 250m is
 250000000); a percentage or a count matches the number; a rate such as "8.4 per 1,000" matches
 8.4; a day matches that xsd:date; a month matches that month or any day in it; a year matches
-any date in that year. A range (2020-2023, GBP 2-3) is two mentions.
+any date in that year. A range (2020-2023, GBP 2-3) is two mentions. A value that sources dispute
+counts as typed when a claim of a contested fact about the individual holds it (each claim is a
+typed value with its own source, listed by `aihkg query contested_figures`).
 
 The share printed is typed mentions / all mentions. Run it on a checkout before and after a
 change (`--data /tmp/before/graph/data`) to compare; `--list untyped` prints what is left in
@@ -41,6 +43,7 @@ from rdflib.namespace import DCTERMS, XSD
 
 ROOT = Path(__file__).resolve().parent.parent
 KG = "https://w3id.org/aihkg/id/"
+AIHKG = rdflib.Namespace("https://w3id.org/aihkg/ontology#")
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -227,6 +230,12 @@ def measure(data: Path) -> tuple[list[Mention], dict[str, int]]:
     for s, _p, o in g:
         if isinstance(o, rdflib.BNode) and not isinstance(s, rdflib.BNode) and str(o) in own:
             own.setdefault(str(s), set()).update(own[str(o)])
+    # A contested figure or date is data too (the "contested facts as data"; the canned
+    # query contested_figures lists them): the values its competing claims hold count as typed on
+    # the individual the contested fact is about, although they sit two links from it.
+    for fact, about in g.subject_objects(AIHKG.contestedAbout):
+        for claim in g.objects(fact, AIHKG.hasClaim):
+            own.setdefault(str(about), set()).update(own.get(str(claim), set()))
     neighbours: dict[str, set[str]] = {}
     for s, p, o in g:
         if isinstance(s, URIRef) and isinstance(o, URIRef) and p != RDF.type:
