@@ -17,7 +17,9 @@ programme it belongs to, its memberships, its provisions, its events ...), so th
 reaches it from the individual in one step. Money matches an amount in whole units (GBP 250m is
 250000000); a percentage or a count matches the number; a rate such as "8.4 per 1,000" matches
 8.4; a day matches that xsd:date; a month matches that month or any day in it; a year matches
-any date in that year. A range (2020-2023, GBP 2-3) is two mentions. A value that sources dispute
+any date in that year. A range (2020-2023, GBP 2-3) is two mentions; a financial or academic
+year written with two digits after the first year (2024/25, 2021-22) is one period, matched by
+any date in either year. A value that sources dispute
 counts as typed when a claim of a contested fact about the individual holds it (each claim is a
 typed value with its own source, listed by `aihkg query contested_figures`).
 
@@ -151,6 +153,8 @@ def mentions(subject: str, text: str) -> list[Mention]:
         y1, y2 = m.group(1), m.group(2)
         if len(y2) == 2:
             y2 = y1[:2] + y2
+            if int(y2) == int(y1) + 1:  # a financial or academic year (2024/25): one period, in either year
+                return [Mention(subject, "year", m.group(0), f"{y1}|{y2}")]
         return [Mention(subject, "year", m.group(0), y1), Mention(subject, "year", m.group(0), y2)]
 
     def year(m):
@@ -252,7 +256,7 @@ def measure(data: Path) -> tuple[list[Mention], dict[str, int]]:
         dates = {v[2:] for v in reach if v.startswith("d:")}
         for m in mentions(str(s), str(o)):
             if m.kind in ("day", "month", "year"):
-                m.typed = any(d.startswith(m.value) for d in dates)
+                m.typed = any(d.startswith(v) for v in m.value.split("|") for d in dates)
             else:
                 m.typed = m.value in numbers
             found.append(m)
