@@ -183,7 +183,6 @@ LEFT_IN_PROSE = {
     ("AcceleratingDetectionOfDisease", "2019"),  # "mid-2019" is a year the script reads as a count
     ("DataProtectionAct1998", "1.6E+6"),  # the records are a fact of the Royal Free's breach, not of the Act
     ("EUAIAct", "2"), ("EUAIActInForce2024", "1"), ("MAASAnnounced2020", "24"),  # days of a month read as counts
-    ("FundingAIResearchHubs2024", "1E+8"),  # "over GBP 100m" is in no FACTS.md line
     ("FundingNHSAILab2024", "1.435E+8"),  # a rejected low-reliability figure, a competing claim in contested.ttl
     ("RegulatoryInspectionTargeting", "2.2E+4"),  # the contract value is a fact of the CQC tool, not of the use
     ("SkinCancerPathwayBenefit", "1"), ("StatDERMBenefitPerPound", "1"),  # "for every £1": the unit of a ratio
