@@ -8,7 +8,8 @@ something (money, a percentage, a count, a duration, a rate); a *date* is a day,
 (19xx or 20xx). Numbers that are part of a name or an identifier are not figures: legislation
 citations (SI 2002/618, 2018 c. 12, Regulation (EU) 2017/745, Directive 93/42/EEC), sections,
 articles, schedules, annexes, parts and chapters, phases and rounds, device classes, standard
-numbers (DCB0129), "COVID-19", paper and circular numbers, ordinals (75th) and the like.
+numbers (DCB0129), "COVID-19", paper and circular numbers, ordinals (75th) and the like; a day of a
+month with no year ("2 August") is not a figure either. A year after "mid-", "early-" or "late-" is a year.
 
 A mention is *typed* when the graph states the same value as a typed literal (xsd:decimal or an
 integer type for a figure; xsd:date, xsd:gYearMonth or xsd:gYear for a date) on the individual
@@ -97,6 +98,9 @@ IDENTIFIERS = [
     r"\bWeb\s*\d\.\d",
     r"\b24/7\b",
     r"\b\d{4}/\d{2}\b(?=\s*programme)",
+    # A day of a month with no year ("one source says 2 August", "Thursday 24 September") is part of a
+    # date the script cannot complete, not a count.
+    rf"\b\d{{1,2}}\s+(?-i:{_MONTH})\b(?!\s*,?\s*(?:19|20)\d{{2}}\b)",
 ]
 _ID_RE = re.compile("|".join(f"(?:{p})" for p in IDENTIFIERS), re.IGNORECASE)
 
@@ -188,7 +192,9 @@ def mentions(subject: str, text: str) -> list[Mention]:
     def year_only(m):
         return [Mention(subject, "year", m.group(0), m.group(1))]
 
-    take(r"(?<![\d.,/-])\b((?:19|20)\d{2})\b(?!\d|,\d{3}|/\d|\.\d)", year_only)
+    # "mid-2019", "early-2020": a year after a hyphenated qualifier is still a year.
+    take(r"(?:(?<=mid-)|(?<=early-)|(?<=late-)|(?<![\d.,/-]))\b((?:19|20)\d{2})\b(?!\d|,\d{3}|/\d|\.\d)",
+         year_only)
 
     def count(m):
         num, scale = m.group(1), (m.group(2) or "").lower()

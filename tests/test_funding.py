@@ -104,3 +104,15 @@ def test_allocations_say_how_each_counts(small) -> None:
     assert rows["FirstCut"]["counted"] is None and rows["FirstCut"]["revises"].endswith("/BigFund")
     before = small.rows("funding_allocations", on="2019-12-31")
     assert [r["funding"].rsplit("/", 1)[-1] for r in before] == ["BigFund"]
+
+
+def test_figure_details_of_an_allocation_are_never_added(kg) -> None:
+    # GBP 1.2m a year is how the AI Airlock's GBP 3.6m is paid; the AI Ethics call offered GBP 1.55m and
+    # GBP 1.4m was awarded. Totals count each allocation's aihkg:amount, once.
+    counted = {r["funding"].rsplit("/", 1)[-1]: r["counted"] for r in kg.rows("funding_allocations")}
+    assert counted["FundingAIAirlock2026"] == Decimal("3.6") * M
+    assert counted["FundingAIEthicsInitiative2021"] == Decimal("1.4") * M
+    received = {r["recipients"]: r["total"] for r in kg.rows("funding_by_programme")}
+    assert received["AI Airlock"] == Decimal("4.6") * M  # GBP 1m (2025) + GBP 3.6m (2026-2029)
+    # Expected co-investment (up to GBP 160m for ADD, GBP 7m from industry for NPIC) is a statistic, not funding.
+    assert not any(r["amount"] in (160 * M, 7 * M) for r in kg.rows("funding_allocations"))
