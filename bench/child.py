@@ -54,24 +54,20 @@ def load(kind: str, file: str, extra: str | None, folder: str | None,
         store = stores.memory_store([file])
         seconds = time.perf_counter() - started
         facts["triples"] = len(store.store)
-    elif kind == "raw-oxigraph":  # the engine alone, for reference: no product code on the path
+    elif kind in ("raw-oxigraph", "raw-oxigraph-disk"):  # the engine alone, for reference: no product code
         import pyoxigraph as ox
 
-        raw = ox.Store()
-        raw.load(path=file, format=ox.RdfFormat.N_TRIPLES)
+        if kind == "raw-oxigraph":  # into memory
+            raw = ox.Store()
+            raw.load(path=file, format=ox.RdfFormat.N_TRIPLES)
+        else:  # its own bulk loader into a new on-disk store
+            assert folder, "--dir is required for the raw-oxigraph-disk store"
+            raw = ox.Store(folder)
+            raw.bulk_load(path=file, format=ox.RdfFormat.N_TRIPLES)
+            raw.flush()
         seconds = time.perf_counter() - started
         facts["triples"] = len(raw)
-        store = stores.OxigraphStore(raw, "raw-oxigraph")
-    elif kind == "raw-oxigraph-disk":  # the engine's own bulk loader into a new on-disk store, for reference
-        import pyoxigraph as ox
-
-        assert folder, "--dir is required for the raw-oxigraph-disk store"
-        raw = ox.Store(folder)
-        raw.bulk_load(path=file, format=ox.RdfFormat.N_TRIPLES)
-        raw.flush()
-        seconds = time.perf_counter() - started
-        facts["triples"] = len(raw)
-        store = stores.OxigraphStore(raw, "raw-oxigraph-disk")
+        store = stores.OxigraphStore(raw, kind)
     elif kind == "rdflib":
         store = stores.rdflib_store([file])
         seconds = time.perf_counter() - started

@@ -136,10 +136,8 @@ def iter_rdf(location: str, *, format_override: str | None = None, allow_remote:
                 )
             count += 1
             yield quad
-    except SyntaxError as exc:
-        raise DataProblem(f"{name}{_position(str(exc))}: not valid {_pretty(fmt)}: {_reason(str(exc))}") from None
-    except ValueError as exc:
-        raise DataProblem(f"{name}: not valid {_pretty(fmt)}: {_reason(str(exc))}") from None
+    except (SyntaxError, ValueError) as exc:
+        raise engine_errors(name, fmt, exc) from None
     except MemoryError as exc:
         if not str(exc).startswith("Reached the buffer maximal size"):
             raise

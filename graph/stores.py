@@ -739,7 +739,7 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
     """Add files to a writable Oxigraph store, in bulk, reporting triples and rate; return total."""
     import pyoxigraph as ox
 
-    from aihkg.graph.files import engine_errors, engine_ntriples, is_remote, resolve_format
+    from aihkg.graph.files import engine_errors, engine_ntriples, is_remote, iter_rdf, resolve_format
 
     total = 0
     for location in locations:
@@ -754,36 +754,29 @@ def bulk_load(store: OxigraphStore, locations: Iterable[str], *, data_format: st
         counter = {"n": 0, "next": 100_000}
 
         triples = engine_ntriples(location, data_format)
-        if triples is not None:  # a big N-Triples file: Oxigraph reads it, without a Python object a triple
-            progress(f"  {location}: {triples:,} triples, loading ...")
-            try:
-                store.store.bulk_load(path=location, format=ox.RdfFormat.N_TRIPLES)
-            except (SyntaxError, ValueError) as exc:
-                problem = engine_errors(location, fmt, exc)
-                raise DataProblem(f"{problem} (nothing from this load was kept)") from None
-            counter["n"] = triples
-        else:
-            _load_through_python(store, location, fmt, data_format, counter, started, progress)
+        try:
+            if triples is not None:  # a big N-Triples file: Oxigraph reads it, without a Python object a triple
+                progress(f"  {location}: {triples:,} triples, loading ...")
+                try:
+                    store.store.bulk_load(path=location, format=ox.RdfFormat.N_TRIPLES)
+                except (SyntaxError, ValueError) as exc:
+                    raise engine_errors(location, fmt, exc) from None
+                counter["n"] = triples
+            else:
+                # The same reader as --data, so a file `load` accepts passes the same checks (literal
+                # size, XML entity expansion, encoding); large files are streamed from disk.
+                quads = _counted(iter_rdf(location, format_override=data_format), counter, location, started,
+                                 progress)
+                # Formats of triples only put nothing in a named graph: no default-graph copies to add.
+                store.store.bulk_extend(quads if fmt in ("N_TRIPLES", "TURTLE", "RDF_XML") else visible(quads))
+        except DataProblem as exc:
+            raise DataProblem(f"{exc} (nothing from this load was kept)") from None
         seconds = time.perf_counter() - started
         progress(f"{location}: {counter['n']:,} triples loaded in {seconds:.2f} s "
                  f"({counter['n'] / max(seconds, 1e-9):,.0f} triples/s)")
         total += counter["n"]
     store.store.flush()
     return total
-
-
-def _load_through_python(store: OxigraphStore, location: str, fmt: str, data_format: str | None,
-                         counter: dict[str, int], started: float, progress: Callable[[str], None]) -> None:
-    from aihkg.graph.files import iter_rdf
-
-    try:
-        # The same reader as --data, so a file `load` accepts passes the same checks (literal
-        # size, XML entity expansion, encoding); large files are streamed from disk.
-        quads = _counted(iter_rdf(location, format_override=data_format), counter, location, started, progress)
-        # Formats of triples only put nothing in a named graph: no default-graph copies to add.
-        store.store.bulk_extend(quads if fmt in ("N_TRIPLES", "TURTLE", "RDF_XML") else visible(quads))
-    except DataProblem as exc:
-        raise DataProblem(f"{exc} (nothing from this load was kept)") from None
 
 
 def _counted(quads: Iterable[Any], counter: dict[str, int], location: str, started: float,

@@ -671,8 +671,8 @@ def timeline(facts: Facts, entity: str) -> list[Row]:
             detail = f"{facts.label(members[0]) if members else compact(iri)}: {detail}"
             if A + "UnitRole" in facts.link(iri, "role") and members:
                 # A unit's term is a change of its parent, stated on the unit (as _membership_changes does).
+                detail = f"unit of {facts.label(owner)}: date not known: {note}"
                 owner, change = members[0], "parent changed"
-                detail = f"unit of {facts.label((facts.link(iri, 'organisation') or [iri])[0])}: date not known: {note}"
         elif iri != entity:
             continue
         c = Change(None, owner, change, detail, (iri, prop))
